@@ -1,0 +1,111 @@
+// The committed dashboards and Grafana provisioning: generated from code, wired to the
+// provisioned data source, and loadable by Grafana.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
+import { DASHBOARDS, renderDashboard } from '../src/dashboards';
+import { dashboardFiles, panels, readDashboard } from './support/dashboards';
+import { COMPOSE_FILE, DASHBOARDS_DIR, GRAFANA_DIR } from './support/paths';
+
+// Where the file provider reads dashboards inside the Grafana container.
+const DASHBOARDS_MOUNT = '/var/lib/grafana/dashboards';
+
+const generated = suite('dashboards as code');
+
+generated('every committed dashboard is what its code generates (run: npm run generate -w observability)', () => {
+  assert.equal(dashboardFiles(), Object.keys(DASHBOARDS).sort(), 'a dashboard file without code, or code without a file');
+  for (const [file, build] of Object.entries(DASHBOARDS)) {
+    assert.fixture(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'), renderDashboard(build()), file);
+  }
+});
+
+generated.run();
+
+const wiring = suite('dashboard wiring');
+
+wiring('the service dashboard has the fixed uid service-overview', () => {
+  assert.ok(dashboardFiles().map(readDashboard).some((dashboard) => dashboard.uid === 'service-overview'));
+});
+
+wiring('every dashboard has a fixed uid and a prometheus data source variable', () => {
+  const uids = new Set<string>();
+  for (const file of dashboardFiles()) {
+    const dashboard = readDashboard(file);
+    assert.match(dashboard.uid, /^[a-z0-9-]{1,40}$/, `${file}: uid`);
+    assert.not.ok(uids.has(dashboard.uid), `${file}: uid ${dashboard.uid} used twice`);
+    uids.add(dashboard.uid);
+    const variable = dashboard.templating.list.find((candidate) => candidate.name === 'datasource');
+    assert.is(variable?.type, 'datasource', `${file}: no $datasource variable`);
+    assert.is(variable?.query, 'prometheus', `${file}: $datasource lists ${String(variable?.query)}`);
+  }
+});
+
+wiring('every panel, query and variable reads the data source picked in $datasource', () => {
+  for (const file of dashboardFiles()) {
+    const dashboard = readDashboard(file);
+    const refs = [
+      ...panels(dashboard).flatMap((panel) => [
+        { where: `"${panel.title}"`, uid: panel.datasource?.uid },
+        ...(panel.targets ?? []).map((target) => ({ where: `"${panel.title}" ${target.refId}`, uid: target.datasource?.uid })),
+      ]),
+      ...dashboard.templating.list
+        .filter((variable) => variable.type === 'query')
+        .map((variable) => ({ where: `$${variable.name}`, uid: variable.datasource?.uid })),
+    ];
+    assert.ok(refs.length > 0);
+    for (const { where, uid } of refs) assert.is(uid, '${datasource}', `${file} ${where}`);
+  }
+});
+
+wiring('panels have unique ids, a title, queries, and fit the 24-column grid', () => {
+  for (const file of dashboardFiles()) {
+    const dashboard = readDashboard(file);
+    const ids = dashboard.panels.map((panel) => panel.id);
+    assert.is(new Set(ids).size, ids.length, `${file}: duplicate panel ids`);
+    for (const panel of dashboard.panels) {
+      const { gridPos } = panel as { gridPos?: { x: number; y: number; w: number; h: number } };
+      assert.ok(gridPos && gridPos.x >= 0 && gridPos.w > 0 && gridPos.x + gridPos.w <= 24 && gridPos.h > 0, `${file}: "${panel.title}" gridPos`);
+    }
+    for (const panel of panels(dashboard)) {
+      assert.ok(panel.title, `${file}: panel ${panel.id} has no title`);
+      assert.ok((panel.targets ?? []).length > 0, `${file}: "${panel.title}" has no query`);
+    }
+  }
+});
+
+wiring('Grafana provisions the Prometheus data source under uid prometheus, and the dashboards from files it cannot edit', () => {
+  const datasources = parse(readFileSync(join(GRAFANA_DIR, 'provisioning', 'datasources', 'prometheus.yml'), 'utf8')) as {
+    datasources: { uid: string; type: string; url: string }[];
+  };
+  assert.equal(
+    datasources.datasources.map(({ uid, type, url }) => ({ uid, type, url })),
+    [{ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090' }],
+  );
+  const providers = parse(readFileSync(join(GRAFANA_DIR, 'provisioning', 'dashboards', 'service.yml'), 'utf8')) as {
+    providers: { type: string; allowUiUpdates: boolean; disableDeletion: boolean; options: { path: string } }[];
+  };
+  for (const provider of providers.providers) {
+    assert.is(provider.type, 'file');
+    assert.is(provider.allowUiUpdates, false);
+    assert.is(provider.disableDeletion, true);
+    assert.is(provider.options.path, DASHBOARDS_MOUNT);
+  }
+});
+
+wiring('docker-compose.yml mounts the provisioning and the dashboards where Grafana looks for them', () => {
+  const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, { volumes?: string[] }> };
+  const volumes = compose.services['grafana']?.volumes ?? [];
+  for (const [source, target] of [
+    ['./observability/grafana/provisioning', '/etc/grafana/provisioning'],
+    ['./observability/grafana/dashboards', DASHBOARDS_MOUNT],
+  ]) {
+    assert.ok(
+      volumes.some((volume) => volume.startsWith(`${source}:${target}`)),
+      `grafana in docker-compose.yml should mount ${source} at ${target}`,
+    );
+  }
+});
+
+wiring.run();
