@@ -1,0 +1,36 @@
+// Ports and timeouts that must agree between the load balancer, the task definition and the service.
+// Kept in one file so a change to one side cannot silently break the other.
+import { MAX_STOP_TIMEOUT_SECONDS, STOP_TIMEOUT_MARGIN_SECONDS } from '../config';
+
+/** The service's PORT (and the only port the container exposes). */
+export const APP_PORT = 8080;
+
+/** ALB idle timeout (the AWS default, stated explicitly). */
+export const ALB_IDLE_TIMEOUT_SECONDS = 60;
+
+/**
+ * Node must keep idle sockets open longer than the ALB does, or the ALB reuses a socket Node has
+ * just closed and the client gets a 502. 65 s is also the service's own default.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = (ALB_IDLE_TIMEOUT_SECONDS + 5) * 1000;
+/** Node requires headersTimeout above keepAliveTimeout. */
+export const HEADERS_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 1000;
+
+/**
+ * Seconds the ALB keeps a deregistering target for in-flight requests (AWS default 300 s). ECS sends
+ * SIGTERM only after this, so it bounds every deploy and scale-in; the longest request the service
+ * serves is REQUEST_TIMEOUT_MS = 30 s.
+ */
+export const DEREGISTRATION_DELAY_SECONDS = 30;
+
+/** Target-group health check on /ready: a draining task is out of rotation within 2 x 10 s. */
+export const READINESS_INTERVAL_SECONDS = 10;
+
+/** ECS waits this long after SIGTERM before SIGKILL: the service's own deadline plus a margin. */
+export function stopTimeoutSeconds(shutdownTimeoutMs: number): number {
+  const seconds = Math.ceil(shutdownTimeoutMs / 1000) + STOP_TIMEOUT_MARGIN_SECONDS;
+  if (seconds > MAX_STOP_TIMEOUT_SECONDS) {
+    throw new Error(`stopTimeout ${seconds} s exceeds Fargate's maximum of ${MAX_STOP_TIMEOUT_SECONDS} s.`);
+  }
+  return seconds;
+}
