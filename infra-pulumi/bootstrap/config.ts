@@ -1,0 +1,79 @@
+// The bootstrap stack's configuration, read and checked in one place.
+import * as pulumi from '@pulumi/pulumi';
+
+export interface BootstrapConfig {
+  /** Issuer of the ID tokens and the audience they are minted for (`id_tokens: aud:`). */
+  readonly gitlabUrl: string;
+  /** `<group>/<project>`, possibly with subgroups. */
+  readonly projectPath: string;
+  /** Refs that may deploy, e.g. `branch:main`; they must be protected in GitLab. */
+  readonly deployRefs: readonly DeployRef[];
+  /** The main stack's namePrefix: the deploy role may manage IAM roles named `<prefix>-*` only. */
+  readonly stackNamePrefix: string;
+  /** Reuse an account's existing provider for this GitLab URL (IAM allows one per URL). */
+  readonly existingProviderArn: string | undefined;
+}
+
+export interface DeployRef {
+  readonly type: 'branch' | 'tag';
+  readonly name: string;
+}
+
+export class BootstrapConfigError extends pulumi.RunError {
+  constructor(key: string, message: string) {
+    super(`Invalid bootstrap configuration "${key}": ${message}`);
+    this.name = 'BootstrapConfigError';
+  }
+}
+
+const PROJECT_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
+// Exact ref names only: a wildcard would trust refs nobody protected.
+const REF_NAME = /^[A-Za-z0-9._/-]+$/;
+
+export function parseDeployRef(raw: string): DeployRef {
+  const match = /^(branch|tag):(.+)$/.exec(raw);
+  if (!match || !REF_NAME.test(match[2] ?? '')) {
+    throw new BootstrapConfigError('deployRefs', `"${raw}" is not branch:<name> or tag:<name> with an exact name (no wildcards).`);
+  }
+  return { type: match[1] as DeployRef['type'], name: match[2] as string };
+}
+
+export function parseGitlabUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new BootstrapConfigError('gitlabUrl', `"${raw}" is not a URL.`);
+  }
+  if (url.protocol !== 'https:' || url.search !== '' || url.hash !== '') {
+    throw new BootstrapConfigError('gitlabUrl', `"${raw}" must be an https:// URL without query or fragment (e.g. https://gitlab.com).`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+export function loadConfig(): BootstrapConfig {
+  const config = new pulumi.Config();
+  const projectPath = config.require('projectPath');
+  if (!PROJECT_PATH.test(projectPath)) {
+    throw new BootstrapConfigError('projectPath', `"${projectPath}" is not <group>/<project>.`);
+  }
+  const rawRefs = config.getObject<unknown>('deployRefs') ?? ['branch:main'];
+  if (!Array.isArray(rawRefs) || rawRefs.length === 0 || !rawRefs.every((r) => typeof r === 'string')) {
+    throw new BootstrapConfigError('deployRefs', 'is not a non-empty list of strings.');
+  }
+  const stackNamePrefix = config.get('stackNamePrefix') ?? 'prod';
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(stackNamePrefix)) {
+    throw new BootstrapConfigError('stackNamePrefix', `"${stackNamePrefix}" is not the main stack's namePrefix (1-16 of a-z, 0-9, "-").`);
+  }
+  const existingProviderArn = config.get('existingProviderArn') || undefined;
+  if (existingProviderArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/.test(existingProviderArn)) {
+    throw new BootstrapConfigError('existingProviderArn', `"${existingProviderArn}" is not an IAM OIDC provider ARN.`);
+  }
+  return {
+    gitlabUrl: parseGitlabUrl(config.get('gitlabUrl') ?? 'https://gitlab.com'),
+    projectPath,
+    deployRefs: (rawRefs as string[]).map(parseDeployRef),
+    stackNamePrefix,
+    existingProviderArn,
+  };
+}
