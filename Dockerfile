@@ -15,6 +15,7 @@ ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
 # --- manifests: only what `npm ci` reads, so dependency layers survive source edits ----------
 FROM node:${NODE_VERSION}-bookworm-slim AS manifests
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 # Every workspace's package.json: npm checks the whole lockfile against them, even when it
 # installs a single workspace.
