@@ -66,7 +66,12 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
   }
 }
 
-export function createMocks(recorded: RecordedResource[]): pulumi.runtime.Mocks {
+export interface RecordedCall {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+export function createMocks(recorded: RecordedResource[], calls: RecordedCall[]): pulumi.runtime.Mocks {
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
       recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom ?? false });
@@ -74,6 +79,7 @@ export function createMocks(recorded: RecordedResource[]): pulumi.runtime.Mocks 
       return { id, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      calls.push({ token: args.token, inputs: args.inputs });
       switch (args.token) {
         case 'aws:index/getAvailabilityZones:getAvailabilityZones':
           return { names: ['a', 'b', 'c'].map((z) => `${MOCK_REGION}${z}`), zoneIds: ['euw1-az1', 'euw1-az2', 'euw1-az3'] };

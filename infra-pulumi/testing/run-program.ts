@@ -4,7 +4,7 @@
 // process-global, so a fresh process is the only way to be sure nothing leaks between configurations.
 import * as fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
-import { createMocks, type RecordedResource } from './mocks';
+import { createMocks, type RecordedCall, type RecordedResource } from './mocks';
 
 export const PROJECT = 'observable-service';
 
@@ -16,6 +16,8 @@ export interface ProgramScenario {
 
 export interface ProgramResult {
   resources: RecordedResource[];
+  /** Every invoke (data source lookup) the program made. */
+  calls: RecordedCall[];
   outputs: Record<string, unknown>;
   /** The message of the error the program stopped with, if any. */
   error?: string;
@@ -31,14 +33,15 @@ async function main(): Promise<void> {
   const scenario = JSON.parse(scenarioJson) as ProgramScenario;
 
   const resources: RecordedResource[] = [];
-  await pulumi.runtime.setMocks(createMocks(resources), PROJECT, scenario.stack, false);
+  const calls: RecordedCall[] = [];
+  await pulumi.runtime.setMocks(createMocks(resources, calls), PROJECT, scenario.stack, false);
   pulumi.runtime.setAllConfig(Object.fromEntries(
     Object.entries(scenario.config).map(([key, value]) => [key.includes(':') ? key : `${PROJECT}:${key}`, value]),
   ));
 
-  const result: ProgramResult = { resources, outputs: {} };
+  const result: ProgramResult = { resources, calls, outputs: {} };
   try {
-    const program = (await import('../index')) as Record<string, unknown>;
+    const program = (await import('../index.js')) as Record<string, unknown>;
     for (const [key, value] of Object.entries(program)) {
       if (key === 'default' || key === '__esModule') continue;
       result.outputs[key] = await resolve(value);
