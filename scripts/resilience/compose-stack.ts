@@ -1,0 +1,184 @@
+// Drives the project's real compose stack for fault tests: a project name of its own, host ports
+// picked free on 127.0.0.1 (so it never collides with a developer's stack), and an override that
+// mounts a Prometheus configuration derived from the shipped one with only its timings shortened.
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import YAML from 'yaml';
+import { freePort, REPO_ROOT } from './service-process';
+
+const execFileAsync = promisify(execFile);
+
+export const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
+export const COMPOSE_OVERRIDE = path.join(REPO_ROOT, 'tests', 'resilience', 'overrides', 'docker-compose.resilience.yml');
+const SHIPPED_PROMETHEUS = path.join(REPO_ROOT, 'observability', 'prometheus');
+
+/** Runs `docker ARGS…` from the repository root; a failure carries docker's own words. */
+export async function docker(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('docker', args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      timeout: options.timeoutMs ?? 120_000,
+      killSignal: 'SIGKILL',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout.trim();
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    const output = `${stdout ?? ''}${stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+    throw new Error(`docker ${args.join(' ')} failed:\n${output}`, { cause: error });
+  }
+}
+
+/** What a container wrote, stdout and stderr together (`docker logs` splits them again). */
+export async function containerLogs(container: string): Promise<string> {
+  const { stdout, stderr } = await execFileAsync('docker', ['logs', container], { maxBuffer: 16 * 1024 * 1024 });
+  return `${stdout}${stderr}`;
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined. The deadline only ends a hung
+ * run; nothing here asserts how fast anything happens.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 120_000, intervalMs = 500): Promise<T> {
+  const deadline = performance.now() + deadlineMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`gave up waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export interface TestTimings {
+  /** Scrape and rule evaluation interval for the test (the shipped file uses 15 s). */
+  intervalSeconds: number;
+  /** The alert whose `for:` is shortened, and its test value. */
+  alert: string;
+  alertForSeconds: number;
+}
+
+/**
+ * Writes a Prometheus configuration folder laid out like observability/prometheus (prometheus.yml
+ * + rules/*.yml) from the shipped files: same scrape jobs, same rule expressions; only the
+ * intervals and one alert's `for:` are shortened, so a test can watch it fire in seconds.
+ * Nothing shortened ever reaches the shipped rules.
+ */
+export function writeTestPrometheusConfig(timings: TestTimings): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'resilience-prometheus-'));
+  mkdirSync(path.join(dir, 'rules'));
+
+  const config = YAML.parse(readFileSync(path.join(SHIPPED_PROMETHEUS, 'prometheus.yml'), 'utf8')) as {
+    global?: Record<string, unknown>;
+    scrape_configs?: Array<Record<string, unknown>>;
+  };
+  config.global = {
+    ...config.global,
+    scrape_interval: `${timings.intervalSeconds}s`,
+    scrape_timeout: `${Math.max(1, timings.intervalSeconds - 1)}s`,
+    evaluation_interval: `${timings.intervalSeconds}s`,
+  };
+  for (const job of config.scrape_configs ?? []) {
+    delete job.scrape_interval;
+    delete job.scrape_timeout;
+  }
+  writeFileSync(path.join(dir, 'prometheus.yml'), YAML.stringify(config));
+
+  let found = false;
+  for (const file of readdirSync(path.join(SHIPPED_PROMETHEUS, 'rules')).filter((name) => /\.ya?ml$/.test(name))) {
+    const rules = YAML.parse(readFileSync(path.join(SHIPPED_PROMETHEUS, 'rules', file), 'utf8')) as {
+      groups: Array<{ rules: Array<{ alert?: string; for?: string }> }>;
+    };
+    for (const rule of rules.groups.flatMap((group) => group.rules)) {
+      if (rule.alert === timings.alert) {
+        rule.for = `${timings.alertForSeconds}s`;
+        found = true;
+      }
+    }
+    writeFileSync(path.join(dir, 'rules', file), YAML.stringify(rules));
+  }
+  if (!found) throw new Error(`no alert named ${timings.alert} in ${path.relative(REPO_ROOT, SHIPPED_PROMETHEUS)}/rules`);
+
+  // Prometheus runs as an unprivileged user in its container: it must be able to read the folder.
+  chmodSync(dir, 0o755);
+  chmodSync(path.join(dir, 'rules'), 0o755);
+  for (const file of ['prometheus.yml', ...readdirSync(path.join(dir, 'rules')).map((name) => `rules/${name}`)]) {
+    chmodSync(path.join(dir, file), 0o644);
+  }
+  return dir;
+}
+
+export interface StackPorts {
+  app: number;
+  prometheus: number;
+  alertmanager: number;
+}
+
+export class ComposeStack {
+  private constructor(
+    readonly project: string,
+    readonly ports: StackPorts,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly files: readonly string[],
+    private readonly prometheusDir: string,
+  ) {}
+
+  /** A stack of its own: unique project name, free ports, the test override (plus any extra files). */
+  static async create(timings: TestTimings, extraFiles: readonly string[] = []): Promise<ComposeStack> {
+    const project = `resilience${process.pid}${Date.now().toString(36)}`;
+    const ports = { app: await freePort(), prometheus: await freePort(), alertmanager: await freePort() };
+    const prometheusDir = writeTestPrometheusConfig(timings);
+    const env = {
+      COMPOSE_PROJECT_NAME: project,
+      APP_PORT: String(ports.app),
+      PROMETHEUS_PORT: String(ports.prometheus),
+      ALERTMANAGER_PORT: String(ports.alertmanager),
+      RESILIENCE_PROMETHEUS_CONFIG_DIR: prometheusDir,
+    };
+    return new ComposeStack(project, ports, env, [COMPOSE_FILE, COMPOSE_OVERRIDE, ...extraFiles], prometheusDir);
+  }
+
+  compose(args: readonly string[], timeoutMs = 600_000): Promise<string> {
+    return docker(['compose', ...this.files.flatMap((file) => ['-f', file]), ...args], { env: this.env, timeoutMs });
+  }
+
+  /** The container id of a service (one replica). */
+  async container(service: string): Promise<string> {
+    const id = await this.compose(['ps', '-q', service]);
+    if (!id) throw new Error(`service ${service} has no container`);
+    return id.split('\n')[0] ?? id;
+  }
+
+  async inspect(container: string, template: string): Promise<string> {
+    return docker(['inspect', '-f', template, container]);
+  }
+
+  /** Stops and removes everything this stack created: containers, network, volumes, the image it built. */
+  async down(): Promise<void> {
+    try {
+      await this.compose(['down', '-v', '--remove-orphans', '--rmi', 'local', '--timeout', '30'], 180_000);
+    } finally {
+      rmSync(this.prometheusDir, { recursive: true, force: true });
+    }
+  }
+
+  /** The image a running service container was created from (compose v1 and v2 name images differently). */
+  async imageOf(service: string): Promise<string> {
+    return this.inspect(await this.container(service), '{{.Image}}');
+  }
+
+  prometheusUrl(pathAndQuery: string): string {
+    return `http://127.0.0.1:${this.ports.prometheus}${pathAndQuery}`;
+  }
+}

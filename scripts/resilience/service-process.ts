@@ -1,0 +1,139 @@
+// Starts the built service (`node service/dist/main.js`) as a real child process on a loopback port,
+// the way a container or a developer starts it, and reports how it ended.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { getStatus, LOOPBACK } from './raw-http';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const SERVICE_ENTRY = path.join(REPO_ROOT, 'service', 'dist', 'main.js');
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** performance.now() when the process ended. */
+  at: number;
+}
+
+/** A port the kernel just handed out on loopback (free unless something grabs it in between). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Only what the service needs: a test must not inherit PORT or LOG_LEVEL from the developer's shell. */
+function serviceEnv(port: number, env: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    NODE_ENV: 'production',
+    HOST: LOOPBACK,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
+}
+
+function spawnService(port: number, env: Record<string, string>, entry: string) {
+  const child = spawn(process.execPath, [entry], { env: serviceEnv(port, env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() }));
+  });
+  return { child, exited, output: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+export class ServiceProcess {
+  private constructor(
+    readonly port: number,
+    readonly child: ChildProcess,
+    readonly exited: Promise<ExitInfo>,
+    readonly output: () => string,
+  ) {}
+
+  /**
+   * Starts the service and resolves once GET /health answers 200.
+   * `entry` lets a check run a deliberately broken copy of the service against the same test.
+   */
+  static async start(env: Record<string, string> = {}, entry = SERVICE_ENTRY): Promise<ServiceProcess> {
+    const port = await freePort();
+    const { child, exited, output } = spawnService(port, env, entry);
+    const service = new ServiceProcess(port, child, exited, output);
+    const deadline = performance.now() + 20_000;
+    let ended: ExitInfo | undefined;
+    void exited.then((info) => (ended = info));
+    while (performance.now() < deadline) {
+      if (ended) throw new Error(`service exited during start-up (${describeExit(ended)}):\n${output()}`);
+      const health = await getStatus(port, '/health', 1_000);
+      if (health.response?.status === 200) return service;
+      await sleep(50);
+    }
+    await service.stop();
+    throw new Error(`service did not answer /health with 200 within 20 s:\n${output()}`);
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error('service has no pid');
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Resident set size from the kernel's view of the process, in bytes. */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+    if (!match) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
+    return Number(match[1]) * 1024;
+  }
+
+  /** Ends the process if it still runs (SIGKILL: a test's clean-up must not depend on the code under test). */
+  async stop(): Promise<ExitInfo> {
+    if (this.running) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}
+
+export interface RunResult {
+  exit: ExitInfo;
+  timedOut: boolean;
+  output: string;
+}
+
+/** Runs the service with `env` until it exits by itself or `timeoutMs` passes (then it is killed). */
+export async function runToExit(env: Record<string, string>, timeoutMs: number, entry = SERVICE_ENTRY): Promise<RunResult> {
+  const port = await freePort();
+  const { child, exited, output } = spawnService(port, env, entry);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const exit = await exited;
+  clearTimeout(timer);
+  return { exit, timedOut, output: output() };
+}
+
+export function describeExit(exit: ExitInfo): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
+}
+
+/** The harness runs the built service, as production does; say how to build it when it is missing. */
+export function assertServiceBuilt(entry = SERVICE_ENTRY): void {
+  if (!existsSync(entry)) throw new Error(`${path.relative(REPO_ROOT, entry)} is missing: run \`npm run build\` first`);
+}

@@ -1,0 +1,178 @@
+// Point 2 of the resilience harness: a stopping service loses no request it accepted.
+//
+// The clients behave like the load balancer the service is built for (ALB, ECS): they keep
+// sending on pooled keep-alive connections, poll GET /ready the way a health check does, stop
+// sending new requests once it answers 503 and leave their idle connections open (the server has
+// to close them). A stray client ignores readiness and keeps opening fresh connections until the
+// process is gone, to count what is refused once the listener closes.
+//
+// Accounting, per request:
+//   refused    the TCP connect failed: the server never accepted it (fine once the drain ends);
+//   accepted   the connection was established and the request written to it;
+//   completed  an accepted request that got its whole response;
+//   lost       an accepted request reset, closed or cut short before its response ended: a failure.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { recordFigures } from '../../scripts/resilience/figures';
+import { runLoad } from '../../scripts/resilience/load';
+import { formatRequest, getStatus, RawConnection, type ExchangeResult } from '../../scripts/resilience/raw-http';
+import { assertServiceBuilt, describeExit, ServiceProcess } from '../../scripts/resilience/service-process';
+import { tally } from '../../scripts/resilience/stats';
+
+/** Short versions of the production values (5 s and 20 s), so the test ends quickly. */
+const SHUTDOWN_DELAY_MS = 1_500;
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** How often the simulated load balancer checks readiness; well under the delay, as in production. */
+const READINESS_POLL_MS = 50;
+const CONNECTIONS = 24;
+const LOAD_BEFORE_SIGNAL_MS = 2_000;
+/**
+ * Mostly short requests, plus some that outlast the readiness delay, so requests are still in
+ * flight when the listener closes and the drain has to wait for them.
+ */
+const LATENCIES_MS = [0, 5, 20, 50, 200, 0, 5, 20, 50, 2_500] as const;
+
+interface Poll {
+  at: number;
+  result: ExchangeResult;
+}
+
+const isLost = (result: ExchangeResult) => result.connected && result.written && result.outcome !== 'complete';
+const isAccepted = (result: ExchangeResult) => result.connected && result.written;
+
+async function drainUnder(signal: NodeJS.Signals) {
+  const service = await ServiceProcess.start({
+    SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+  });
+  const openConnections: RawConnection[] = [];
+  try {
+    let exited = false;
+    const exit = service.exited.then((info) => {
+      exited = true;
+      return info;
+    });
+    let readinessSaid503 = false;
+    let signalledAt = Number.POSITIVE_INFINITY;
+
+    const balancer = runLoad({
+      port: service.port,
+      connections: CONNECTIONS,
+      // The load balancer stops routing once its health check has seen the service leave.
+      shouldStop: () => readinessSaid503 || exited,
+      next: (sequence) => ({ method: 'GET', target: `/api/work?latency_ms=${LATENCIES_MS[sequence % LATENCIES_MS.length]}` }),
+      timeoutMs: SHUTDOWN_TIMEOUT_MS + 5_000,
+      leaveConnectionsOpen: true,
+    });
+
+    await sleep(LOAD_BEFORE_SIGNAL_MS);
+    signalledAt = performance.now();
+    service.signal(signal);
+
+    // The health check: a fresh connection each time, until the listener refuses connections.
+    const polls: Poll[] = [];
+    const readiness = (async () => {
+      for (;;) {
+        const result = await getStatus(service.port, '/ready', 2_000);
+        polls.push({ at: performance.now(), result });
+        if (result.response?.status === 503) readinessSaid503 = true;
+        if (result.outcome === 'refused' || exited) return;
+        await sleep(READINESS_POLL_MS);
+      }
+    })();
+
+    // The stray client: ignores readiness, one fresh connection after another until the process is gone.
+    const stray: Array<ExchangeResult & { at: number }> = [];
+    const strayClient = (async () => {
+      while (!exited) {
+        const { connection, errorCode } = await RawConnection.connect(service.port);
+        if (!connection) {
+          stray.push({ outcome: 'refused', connected: false, written: false, errorCode, latencyMs: 0, at: performance.now() });
+        } else {
+          const request = formatRequest({ method: 'GET', target: '/api/work?latency_ms=0' }, { keepAlive: false });
+          stray.push({ ...(await connection.send(request, 'GET', SHUTDOWN_TIMEOUT_MS)), at: performance.now() });
+          connection.destroy();
+        }
+        await sleep(20);
+      }
+    })();
+
+    const [exitInfo, load] = await Promise.all([exit, balancer, readiness, strayClient]);
+    openConnections.push(...load.openConnections);
+    return { service, exitInfo, signalledAt, polls, results: load.results, stray };
+  } finally {
+    for (const connection of openConnections) connection.destroy();
+    await service.stop();
+  }
+}
+
+function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drainUnder>>) {
+  const { exitInfo, signalledAt, polls, results, stray } = run;
+  const drainMs = exitInfo.at - signalledAt;
+
+  // Readiness: 503 from its first 503 until the listener closed, never 200 again.
+  const first503 = polls.findIndex((poll) => poll.result.response?.status === 503);
+  const closedAt = polls.findIndex((poll) => poll.result.outcome === 'refused');
+  const during = first503 < 0 ? [] : polls.slice(first503, closedAt < 0 ? undefined : closedAt);
+  const readinessStatuses = tally(polls.map((poll) => poll.result.response?.status ?? poll.result.outcome));
+  const listenerClosedAt = closedAt < 0 ? exitInfo.at : (polls[closedAt]?.at ?? exitInfo.at);
+  const inFlightAtClose = results.filter(
+    (result) => result.issuedAt < listenerClosedAt && result.endedAt > listenerClosedAt && result.outcome === 'complete',
+  ).length;
+
+  const everything: ExchangeResult[] = [...results, ...stray];
+  const accepted = everything.filter(isAccepted);
+  const completed = accepted.filter((result) => result.outcome === 'complete');
+  const lost = everything.filter(isLost);
+  const refused = everything.filter((result) => result.outcome === 'refused');
+  const non2xx = completed.filter((result) => (result.response?.status ?? 0) >= 300);
+
+  recordFigures(`2 drain on ${signal}`, {
+    shutdownDelayMs: SHUTDOWN_DELAY_MS,
+    shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
+    requestsSent: everything.length,
+    accepted: accepted.length,
+    completed: completed.length,
+    lost: lost.length,
+    refusedAfterListenerClosed: refused.length,
+    inFlightWhenListenerClosed: inFlightAtClose,
+    readinessPolls: readinessStatuses,
+    exit: describeExit(exitInfo),
+    signalToExitMs: Math.round(drainMs),
+  });
+
+  const lostDetail = JSON.stringify(tally(lost.map((result) => `${result.outcome} ${result.errorCode ?? ''}`)));
+  assert.is(lost.length, 0, `${signal}: ${lost.length} accepted requests got no complete response: ${lostDetail}`);
+  assert.is(non2xx.length, 0, `${signal}: non-2xx answers during the drain: ${JSON.stringify(tally(non2xx.map((r) => r.response?.status ?? 0)))}`);
+  assert.ok(first503 >= 0, `${signal}: /ready never answered 503 (polls: ${JSON.stringify(readinessStatuses)})`);
+  assert.ok(
+    during.every((poll) => poll.result.response?.status === 503),
+    `${signal}: /ready answered something else than 503 during the drain: ${JSON.stringify(readinessStatuses)}`,
+  );
+  assert.ok(
+    polls.slice(0, first503).every((poll) => poll.result.response?.status === 200),
+    `${signal}: /ready answered neither 200 nor 503 before the drain: ${JSON.stringify(readinessStatuses)}`,
+  );
+  // The readiness delay is what lets the load balancer leave before the listener closes.
+  assert.ok(
+    during.length >= 2 && (during.at(-1)?.at ?? 0) - (during[0]?.at ?? 0) >= SHUTDOWN_DELAY_MS / 2,
+    `${signal}: /ready said 503 for only ${during.length} polls before the listener closed`,
+  );
+  assert.ok(inFlightAtClose > 0, `${signal}: no request was in flight when the listener closed, so nothing was drained`);
+  assert.is(exitInfo.signal, null, `${signal}: the process was killed by ${exitInfo.signal ?? ''}`);
+  assert.is(exitInfo.code, 0, `${signal}: exit code ${exitInfo.code ?? ''}`);
+  assert.ok(drainMs < SHUTDOWN_TIMEOUT_MS, `${signal}: exit ${Math.round(drainMs)} ms after the signal, not before the ${SHUTDOWN_TIMEOUT_MS} ms deadline`);
+}
+
+const drain = suite('accepted requests are never lost while the service drains');
+
+drain.before(() => assertServiceBuilt());
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  drain(`${signal}: readiness 503 for the whole drain, every accepted request answered, exit 0 in time`, async () => {
+    checkDrain(signal, await drainUnder(signal));
+  });
+}
+
+drain.run();
