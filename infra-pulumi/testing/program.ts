@@ -4,8 +4,24 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RecordedResource } from './mocks';
-import type { ProgramResult, ProgramScenario } from './run-program';
+import type { RecordedCall, RecordedResource } from './mocks';
+
+export const PROJECT = 'observable-service';
+
+export interface ProgramScenario {
+  stack: string;
+  /** Keys without a namespace belong to the project; others are written "aws:region". */
+  config: Record<string, string>;
+}
+
+export interface ProgramResult {
+  resources: RecordedResource[];
+  /** Every invoke (data source lookup) the program made. */
+  calls: RecordedCall[];
+  outputs: Record<string, unknown>;
+  /** The message of the error the program stopped with, if any. */
+  error?: string;
+}
 
 const HARNESS = path.join(__dirname, 'run-program.ts');
 const WORKSPACE = path.join(__dirname, '..');

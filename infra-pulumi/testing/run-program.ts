@@ -5,23 +5,7 @@
 import * as fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import { createMocks, type RecordedCall, type RecordedResource } from './mocks';
-
-export const PROJECT = 'observable-service';
-
-export interface ProgramScenario {
-  stack: string;
-  /** Keys without a namespace belong to the project; others are written "aws:region". */
-  config: Record<string, string>;
-}
-
-export interface ProgramResult {
-  resources: RecordedResource[];
-  /** Every invoke (data source lookup) the program made. */
-  calls: RecordedCall[];
-  outputs: Record<string, unknown>;
-  /** The message of the error the program stopped with, if any. */
-  error?: string;
-}
+import { PROJECT, type ProgramResult, type ProgramScenario } from './program';
 
 function resolve(value: unknown): Promise<unknown> {
   return pulumi.Output.isInstance(value) ? new Promise((done) => value.apply((v) => done(v))) : Promise.resolve(value);

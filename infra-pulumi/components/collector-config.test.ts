@@ -1,0 +1,47 @@
+import * as assert from 'node:assert/strict';
+import { suite } from 'uvu';
+import { parse } from 'yaml';
+import { collectorConfig, SCRAPE_JOB_NAME } from './collector-config';
+
+const test = suite('collectorConfig');
+const args = { region: 'us-east-2', prometheusEndpoint: 'https://aps-workspaces.us-east-2.amazonaws.com/workspaces/ws-1/', appPort: 8080, scrapeIntervalSeconds: 30 };
+
+interface Pipeline { receivers: string[]; processors: string[]; exporters: string[] }
+interface Config {
+  extensions: Record<string, unknown>;
+  receivers: { prometheus: { config: { global: { scrape_interval: string; scrape_timeout: string }; scrape_configs: { job_name: string; metrics_path: string; static_configs: { targets: string[] }[] }[] } } };
+  processors: Record<string, unknown>;
+  exporters: { prometheusremotewrite: { endpoint: string; auth: { authenticator: string } } };
+  service: { extensions: string[]; pipelines: { metrics: Pipeline } };
+}
+
+test('is YAML that scrapes the app on localhost as job "app"', () => {
+  const config = parse(collectorConfig(args)) as Config;
+  const prometheus = config.receivers.prometheus.config;
+  assert.deepEqual(prometheus.global, { scrape_interval: '30s', scrape_timeout: '10s' });
+  assert.deepEqual(prometheus.scrape_configs, [{ job_name: SCRAPE_JOB_NAME, metrics_path: '/metrics', static_configs: [{ targets: ['localhost:8080'] }] }]);
+  assert.equal(SCRAPE_JOB_NAME, 'app');
+});
+
+test('remote-writes to the workspace with SigV4 for "aps" in its region', () => {
+  const config = parse(collectorConfig(args)) as Config;
+  assert.equal(config.exporters.prometheusremotewrite.endpoint, 'https://aps-workspaces.us-east-2.amazonaws.com/workspaces/ws-1/api/v1/remote_write');
+  assert.equal(config.exporters.prometheusremotewrite.auth.authenticator, 'sigv4auth');
+  assert.deepEqual(config.extensions.sigv4auth, { region: 'us-east-2', service: 'aps' });
+  assert.deepEqual(config.service.extensions, ['sigv4auth']);
+});
+
+test('every component the pipeline names is defined', () => {
+  const config = parse(collectorConfig(args)) as Config;
+  const { receivers, processors, exporters } = config.service.pipelines.metrics;
+  for (const r of receivers) assert.ok(r in config.receivers, r);
+  for (const p of processors) assert.ok(p in config.processors, p);
+  for (const e of exporters) assert.ok(e in config.exporters, e);
+});
+
+test('a short scrape interval keeps the timeout within it', () => {
+  const config = parse(collectorConfig({ ...args, scrapeIntervalSeconds: 5 })) as Config;
+  assert.equal(config.receivers.prometheus.config.global.scrape_timeout, '5s');
+});
+test.run();
+

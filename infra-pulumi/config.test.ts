@@ -1,0 +1,110 @@
+// loadConfig: defaults a user never has to set, and one clear error naming the key for each bad value.
+// Pulumi reads configuration from process-global state, so every test sets the whole configuration.
+import * as assert from 'node:assert/strict';
+import * as pulumi from '@pulumi/pulumi';
+import { suite } from 'uvu';
+import { ConfigError, loadConfig } from './config';
+import { createMocks } from './testing/mocks';
+import { BASE_CONFIG, PROJECT } from './testing/program';
+
+function withConfig(config: Record<string, string | undefined>): () => ReturnType<typeof loadConfig> {
+  const merged = Object.entries({ ...BASE_CONFIG, ...config }).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  return () => {
+    pulumi.runtime.setAllConfig(Object.fromEntries(merged.map(([key, value]) => [key.includes(':') ? key : `${PROJECT}:${key}`, value])));
+    return loadConfig();
+  };
+}
+
+function throwsNaming(key: string, config: Record<string, string | undefined>, detail?: RegExp): void {
+  assert.throws(withConfig(config), (error: unknown) => {
+    assert.ok(error instanceof ConfigError, String(error));
+    assert.ok(error.message.includes(`"${key}"`), `"${error.message}" names ${key}`);
+    if (detail) assert.match(error.message, detail);
+    return true;
+  });
+}
+
+const test = suite('loadConfig');
+test.before(async () => {
+  await pulumi.runtime.setMocks(createMocks([], []), PROJECT, 'dev', false);
+});
+
+test('a region and an image are enough; everything else has a documented default', () => {
+  const config = withConfig({})();
+  assert.equal(config.region, 'eu-west-1');
+  assert.equal(config.namePrefix, 'dev');
+  assert.deepEqual(config.tags, { 'pulumi:project': PROJECT, 'pulumi:stack': 'dev' });
+  assert.deepEqual(config.network, { vpcCidr: '10.0.0.0/16', availabilityZones: 2, natGateways: 'single' });
+  assert.deepEqual(config.https, { mode: 'cloudfront', priceClass: 'PriceClass_100' });
+  assert.deepEqual(config.grafana, { enabled: true, authenticationProviders: ['AWS_SSO'], version: '10.4' });
+  assert.deepEqual(config.metrics, { scrapeIntervalSeconds: 15, alertEmail: undefined });
+  assert.equal(config.service.containerUser, '65532');
+  assert.deepEqual(config.service.healthCheckCommand, ['CMD', '/nodejs/bin/node', 'service/dist/healthcheck.js']);
+  assert.deepEqual(
+    [config.service.cpu, config.service.memory, config.service.minTasks, config.service.maxTasks, config.service.shutdownDelayMs, config.service.shutdownTimeoutMs],
+    [512, 1024, 2, 4, 5000, 20000],
+  );
+  assert.ok(Object.isFrozen(config));
+});
+
+test('domain mode takes the domain and its zone', () => {
+  const config = withConfig({ httpsMode: 'domain', domainName: 'app.example.com', hostedZone: 'example.com.' })();
+  assert.deepEqual(config.https, { mode: 'domain', domainName: 'app.example.com', hostedZone: 'example.com' });
+});
+
+test('lists and extra tags are read from structured config', () => {
+  const config = withConfig({ grafanaAuthProviders: '["SAML","AWS_SSO"]', healthCheckCommand: '["CMD","/nodejs/bin/node","healthcheck.js"]', tags: '{"team":"platform"}' })();
+  assert.deepEqual(config.grafana.enabled && config.grafana.authenticationProviders, ['SAML', 'AWS_SSO']);
+  assert.deepEqual(config.service.healthCheckCommand, ['CMD', '/nodejs/bin/node', 'healthcheck.js']);
+  assert.equal(config.tags.team, 'platform');
+  assert.equal(withConfig({ grafana: 'false' })().grafana.enabled, false);
+});
+
+test('an unknown httpsMode names the key and the accepted values', () => {
+  throwsNaming('httpsMode', { httpsMode: 'letsencrypt' }, /"cloudfront", "domain"/);
+});
+
+test('a domain without its hosted zone names hostedZone', () => {
+  throwsNaming('hostedZone', { httpsMode: 'domain', domainName: 'app.example.com' });
+  throwsNaming('domainName', { httpsMode: 'domain', hostedZone: 'example.com' });
+  throwsNaming('hostedZone', { httpsMode: 'domain', domainName: 'app.example.com', hostedZone: 'example.org' });
+  throwsNaming('domainName', { domainName: 'app.example.com', hostedZone: 'example.com' }, /httpsMode/);
+});
+
+test('minTasks above maxTasks names minTasks', () => {
+  throwsNaming('minTasks', { minTasks: '5', maxTasks: '3' }, /maxTasks \(3\)/);
+});
+
+test('numbers that are not whole numbers in range name their key', () => {
+  throwsNaming('minTasks', { minTasks: 'two' });
+  throwsNaming('maxTasks', { maxTasks: '2.5' });
+  throwsNaming('cpu', { cpu: '300' });
+  throwsNaming('memory', { cpu: '256', memory: '4096' });
+  throwsNaming('logRetentionDays', { logRetentionDays: '10' });
+  throwsNaming('availabilityZones', { availabilityZones: '1' });
+  throwsNaming('shutdownTimeoutMs', { shutdownTimeoutMs: '120000' });
+  throwsNaming('shutdownDelayMs', { shutdownDelayMs: '20000', shutdownTimeoutMs: '20000' });
+});
+
+test('missing or unpinned image, missing region, root user and bad switches name their key', () => {
+  throwsNaming('image', { image: undefined });
+  throwsNaming('image', { image: 'docker.io/example/app:latest' });
+  throwsNaming('image', { image: 'docker.io/example/app' });
+  throwsNaming('aws:region', { 'aws:region': undefined });
+  throwsNaming('containerUser', { containerUser: '0' });
+  throwsNaming('containerUser', { containerUser: 'root' });
+  throwsNaming('healthCheckCommand', { healthCheckCommand: '["curl","-f","http://localhost:8080/health"]' });
+  throwsNaming('grafana', { grafana: 'yes' });
+  throwsNaming('grafanaAuthProviders', { grafanaAuthProviders: '["GOOGLE"]' });
+  throwsNaming('natGateways', { natGateways: 'none' });
+  throwsNaming('alertEmail', { alertEmail: 'not-an-address' });
+  throwsNaming('namePrefix', { namePrefix: 'This_Is_Not_Valid' });
+});
+
+test('a registry with a port and a digest-pinned image are accepted', () => {
+  assert.equal(withConfig({ image: 'registry.example.com:5000/team/app:1.2.3' })().service.image, 'registry.example.com:5000/team/app:1.2.3');
+  const digest = `docker.io/example/app@sha256:${'a'.repeat(64)}`;
+  assert.equal(withConfig({ image: digest })().service.image, digest);
+});
+
+test.run();
