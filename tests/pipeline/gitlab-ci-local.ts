@@ -1,0 +1,169 @@
+// Runs gitlab-ci-local against a copy of this repository, so the pipeline tests never touch the
+// working tree (jobs run `npm ci`, which would replace node_modules) and always see the same git
+// facts: branch main, remote https://gitlab.com/acme/observable-service.
+import { execFile, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export const repoRoot = path.resolve(__dirname, '../..');
+export const PROJECT_PATH = 'acme/observable-service';
+const GITLAB_CI_LOCAL = require.resolve('gitlab-ci-local/dist/index.js');
+
+/** Predefined variables the scenarios set on purpose; gitlab-ci-local warns otherwise. */
+const OVERRIDDEN_PREDEFINED = [
+  'CI_PIPELINE_SOURCE',
+  'CI_COMMIT_BRANCH',
+  'CI_COMMIT_REF_NAME',
+  'CI_COMMIT_TAG',
+  'CI_DEFAULT_BRANCH',
+  'CI_MERGE_REQUEST_IID',
+  'CI_OPEN_MERGE_REQUESTS',
+];
+
+/** A pipeline kind, as the variables GitLab predefines for it. */
+export interface Scenario {
+  readonly variables: Readonly<Record<string, string>>;
+  /** Variables GitLab does not set for this kind of pipeline. */
+  readonly unset: readonly string[];
+}
+
+export const SCENARIOS = {
+  mergeRequest: {
+    variables: {
+      CI_PIPELINE_SOURCE: 'merge_request_event',
+      CI_MERGE_REQUEST_IID: '7',
+      CI_COMMIT_REF_NAME: 'feature/faster-health',
+      CI_DEFAULT_BRANCH: 'main',
+    },
+    unset: ['CI_COMMIT_BRANCH', 'CI_COMMIT_TAG'],
+  },
+  defaultBranch: {
+    variables: { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_BRANCH: 'main', CI_COMMIT_REF_NAME: 'main', CI_DEFAULT_BRANCH: 'main' },
+    unset: ['CI_COMMIT_TAG', 'CI_MERGE_REQUEST_IID'],
+  },
+  releaseTag: {
+    variables: { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_TAG: 'v1.4.0', CI_COMMIT_REF_NAME: 'v1.4.0', CI_DEFAULT_BRANCH: 'main' },
+    unset: ['CI_COMMIT_BRANCH', 'CI_MERGE_REQUEST_IID'],
+  },
+  otherTag: {
+    variables: { CI_PIPELINE_SOURCE: 'push', CI_COMMIT_TAG: 'nightly', CI_COMMIT_REF_NAME: 'nightly', CI_DEFAULT_BRANCH: 'main' },
+    unset: ['CI_COMMIT_BRANCH', 'CI_MERGE_REQUEST_IID'],
+  },
+  otherBranch: {
+    variables: {
+      CI_PIPELINE_SOURCE: 'push',
+      CI_COMMIT_BRANCH: 'feature/faster-health',
+      CI_COMMIT_REF_NAME: 'feature/faster-health',
+      CI_DEFAULT_BRANCH: 'main',
+    },
+    unset: ['CI_COMMIT_TAG', 'CI_MERGE_REQUEST_IID'],
+  },
+  otherBranchWithOpenMergeRequest: {
+    variables: {
+      CI_PIPELINE_SOURCE: 'push',
+      CI_COMMIT_BRANCH: 'feature/faster-health',
+      CI_COMMIT_REF_NAME: 'feature/faster-health',
+      CI_DEFAULT_BRANCH: 'main',
+      CI_OPEN_MERGE_REQUESTS: `${PROJECT_PATH}!7`,
+    },
+    unset: ['CI_COMMIT_TAG', 'CI_MERGE_REQUEST_IID'],
+  },
+} satisfies Record<string, Scenario>;
+
+export interface ListedJob {
+  name: string;
+  stage: string;
+  when: string;
+  allow_failure: boolean | unknown;
+  needs: string[] | null;
+}
+
+/** The environment for gitlab-ci-local and its jobs: this process's, minus npm's own variables
+ * (npm_config_local_prefix would point a job's `npm ci` at the real working tree). */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_|GCL_)/i.test(key) || key === 'INIT_CWD' || key === 'FORCE_COLOR') continue;
+    env[key] = value;
+  }
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+function git(cwd: string, ...args: string[]): void {
+  execFileSync('git', ['-c', 'user.name=pipeline-test', '-c', 'user.email=pipeline-test@example.invalid', ...args], {
+    cwd,
+    stdio: 'ignore',
+  });
+}
+
+/** Files git would hand a runner: tracked ones plus new ones not ignored (the work in progress). */
+function projectFiles(): string[] {
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot });
+  return out
+    .toString('utf8')
+    .split('\0')
+    .filter((file) => file !== '' && fs.existsSync(path.join(repoRoot, file)));
+}
+
+export interface Checkout {
+  readonly dir: string;
+  remove(): void;
+}
+
+/**
+ * A throwaway clone-like copy: a git repository on branch main with origin on gitlab.com.
+ * `files` limits what is copied (listing jobs needs only .gitlab-ci.yml); `ciFile` replaces it.
+ */
+export function checkout(options: { files?: readonly string[]; ciFile?: string } = {}): Checkout {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-test-'));
+  for (const file of options.files ?? projectFiles()) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.cpSync(path.join(repoRoot, file), path.join(dir, file), { preserveTimestamps: true });
+  }
+  if (options.ciFile !== undefined) fs.writeFileSync(path.join(dir, '.gitlab-ci.yml'), options.ciFile);
+  git(dir, 'init', '--quiet', '--initial-branch=main');
+  git(dir, 'remote', 'add', 'origin', `https://gitlab.com/${PROJECT_PATH}.git`);
+  git(dir, 'add', '--all');
+  git(dir, 'commit', '--quiet', '--no-verify', '--message', 'pipeline test checkout');
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface GclResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One gitlab-ci-local run; never throws on a non-zero exit, the caller asserts on it. */
+export async function gitlabCiLocal(cwd: string, args: readonly string[], scenario?: Scenario): Promise<GclResult> {
+  const scenarioArgs = scenario
+    ? [
+        ...Object.entries(scenario.variables).flatMap(([key, value]) => ['--variable', `${key}=${value}`]),
+        ...scenario.unset.flatMap((name) => ['--unset-variable', name]),
+      ]
+    : [];
+  const home = path.join(cwd, '.gitlab-ci-local-home');
+  try {
+    const { stdout, stderr } = await execFileAsync(
+      process.execPath,
+      [GITLAB_CI_LOCAL, '--home', home, '--no-color', '--ignore-predefined-vars', OVERRIDDEN_PREDEFINED.join(','), ...scenarioArgs, ...args],
+      { cwd, env: cleanEnv(), maxBuffer: 256 * 1024 * 1024 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof code === 'number' ? code : 1, stdout: stdout ?? '', stderr: stderr ?? String(error) };
+  }
+}
+
+/** The jobs GitLab would create for a scenario (when: never left out). */
+export async function listJobs(cwd: string, scenario: Scenario): Promise<ListedJob[]> {
+  const result = await gitlabCiLocal(cwd, ['--list-json'], scenario);
+  if (result.code !== 0) throw new Error(`gitlab-ci-local --list-json failed:\n${result.stderr}${result.stdout}`);
+  const json = result.stdout.slice(result.stdout.indexOf('['));
+  return (JSON.parse(json) as ListedJob[]).filter((job) => job.when !== 'never');
+}
