@@ -1,8 +1,11 @@
 // loadConfig: defaults a user never has to set, and one clear error naming the key for each bad value.
 // Pulumi reads configuration from process-global state, so every test sets the whole configuration.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { suite } from 'uvu';
+import { parse } from 'yaml';
 import { ConfigError, loadConfig } from './config';
 import { createMocks } from './testing/mocks';
 import { BASE_CONFIG, PROJECT } from './testing/program';
@@ -105,6 +108,33 @@ test('a registry with a port and a digest-pinned image are accepted', () => {
   assert.equal(withConfig({ image: 'registry.example.com:5000/team/app:1.2.3' })().service.image, 'registry.example.com:5000/team/app:1.2.3');
   const digest = `docker.io/example/app@sha256:${'a'.repeat(64)}`;
   assert.equal(withConfig({ image: digest })().service.image, digest);
+});
+
+test('Pulumi.example.yaml documents exactly the keys loadConfig reads, and its values load', () => {
+  const example = fs.readFileSync(path.join(__dirname, 'Pulumi.example.yaml'), 'utf8');
+  const documented = new Set([...example.matchAll(/^\s*#?\s*([\w-]+:\w+):/gm)].map((m) => m[1] as string));
+  const read = new Set<string>();
+  const { get, getObject } = pulumi.Config.prototype;
+  pulumi.Config.prototype.get = function (this: pulumi.Config, key: string, opts?: Parameters<typeof get>[1]) {
+    read.add(`${this.name}:${key}`);
+    return get.call(this, key, opts);
+  } as typeof get;
+  pulumi.Config.prototype.getObject = function <T>(this: pulumi.Config, key: string): T | undefined {
+    read.add(`${this.name}:${key}`);
+    return getObject.call(this, key) as T | undefined;
+  };
+  try {
+    withConfig({})();
+    withConfig({ httpsMode: 'domain', domainName: 'app.example.com', hostedZone: 'example.com' })();
+  } finally {
+    pulumi.Config.prototype.get = get;
+    pulumi.Config.prototype.getObject = getObject;
+  }
+  assert.deepEqual([...documented].sort(), [...read].sort());
+
+  const values = (parse(example) as { config: Record<string, string> }).config;
+  pulumi.runtime.setAllConfig(values);
+  assert.equal(loadConfig().service.image, values[`${PROJECT}:image`]);
 });
 
 test.run();
