@@ -1,0 +1,41 @@
+// The lint, test and observability jobs, run for real by gitlab-ci-local with the shell executor
+// in a throwaway copy of the repository: their before_script (`npm ci`) and script pass as written.
+//
+// Not inside a CI job: the test job runs `npm test`, which runs this file, which would run the
+// test job again. gitlab-ci-local gives its jobs GITLAB_CI=false and GitLab gives GITLAB_CI=true;
+// in either, these jobs are already running for real, so this file says so and stops.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SCENARIOS, checkout, gitlabCiLocal } from './gitlab-ci-local';
+
+const JOBS = ['lint', 'test', 'test:observability'];
+
+const Jobs = suite('pipeline jobs run with gitlab-ci-local --force-shell-executor');
+
+if (process.env.GITLAB_CI !== undefined) {
+  Jobs(`not re-run inside a CI job (GITLAB_CI=${process.env.GITLAB_CI}): ${JOBS.join(', ')} are this run`, () => {
+    console.log(`pipeline jobs not re-run inside a CI job (GITLAB_CI=${process.env.GITLAB_CI})`);
+  });
+} else {
+  Jobs(`${JOBS.join(', ')} pass as the default branch would run them`, async () => {
+    const repo = checkout();
+    try {
+      // The jobs' `npm ci --cache .npm --prefer-offline` reads this machine's npm cache, as a
+      // runner reads its restored CI cache, so the copy installs without downloading.
+      const npmCache = process.env.npm_config_cache ?? path.join(os.homedir(), '.npm');
+      fs.symlinkSync(npmCache, path.join(repo.dir, '.npm'));
+      const result = await gitlabCiLocal(repo.dir, ['--force-shell-executor', '--concurrency', '1', '--timestamps', ...JOBS], SCENARIOS.defaultBranch);
+      const log = `${result.stdout}\n${result.stderr}`;
+      assert.is(result.code, 0, `jobs failed:\n${log.split('\n').slice(-80).join('\n')}`);
+      for (const job of JOBS) assert.match(log, new RegExp(`PASS\\s+${job.replace(':', '\\:')}\\b`), `${job} passed`);
+      assert.match(log, /pipeline jobs not re-run inside a CI job \(GITLAB_CI=false\)/, 'the nested npm test stopped the recursion');
+    } finally {
+      repo.remove();
+    }
+  });
+}
+
+Jobs.run();
