@@ -134,8 +134,13 @@ export class ComposeStack {
     private readonly prometheusDir: string,
   ) {}
 
-  /** A stack of its own: unique project name, free ports, the test override (plus any extra files). */
-  static async create(timings: TestTimings, extraFiles: readonly string[] = []): Promise<ComposeStack> {
+  /**
+   * A stack of its own: unique project name, free ports, the test override. RESILIENCE_COMPOSE_FILES
+   * (paths separated by ':') adds more override files, e.g. one that removes a protection, to prove
+   * that the test guarding it then fails.
+   */
+  static async create(timings: TestTimings): Promise<ComposeStack> {
+    const extraFiles = (process.env.RESILIENCE_COMPOSE_FILES ?? '').split(':').filter(Boolean);
     const project = `resilience${process.pid}${Date.now().toString(36)}`;
     const ports = { app: await freePort(), prometheus: await freePort(), alertmanager: await freePort() };
     const prometheusDir = writeTestPrometheusConfig(timings);

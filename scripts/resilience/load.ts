@@ -19,7 +19,8 @@ export interface LoadOptions {
   connections: number;
   /** Checked before every request: true ends that client's loop. */
   shouldStop: () => boolean;
-  next: (sequence: number) => RequestSpec;
+  /** The next request to send; `client` is the index of the client asking (0 … connections - 1). */
+  next: (sequence: number, client: number) => RequestSpec;
   /** A client gives up on one exchange after this long (a correctness bound, never reached when healthy). */
   timeoutMs?: number;
   /**
@@ -41,10 +42,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   let sequence = 0;
 
-  async function client(): Promise<void> {
+  async function client(index: number): Promise<void> {
     let connection: RawConnection | undefined;
     while (!options.shouldStop()) {
-      const spec = options.next(sequence++);
+      const spec = options.next(sequence++, index);
       const issuedAt = performance.now();
       if (!connection?.usable) {
         connection?.destroy();
@@ -75,7 +76,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
     else connection?.destroy();
   }
 
-  await Promise.all(Array.from({ length: options.connections }, () => client()));
+  await Promise.all(Array.from({ length: options.connections }, (_, index) => client(index)));
   return { results, openConnections };
 }
 

@@ -8,7 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { getStatus, LOOPBACK } from './raw-http';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const SERVICE_ENTRY = path.join(REPO_ROOT, 'service', 'dist', 'main.js');
+/**
+ * The built service. RESILIENCE_SERVICE_ENTRY points the harness at another build, e.g. a copy
+ * with one protection removed, to prove that the test guarding it then fails.
+ */
+export const SERVICE_ENTRY = process.env.RESILIENCE_SERVICE_ENTRY ?? path.join(REPO_ROOT, 'service', 'dist', 'main.js');
 
 export interface ExitInfo {
   code: number | null;

@@ -28,10 +28,12 @@ const READINESS_POLL_MS = 50;
 const CONNECTIONS = 24;
 const LOAD_BEFORE_SIGNAL_MS = 2_000;
 /**
- * Mostly short requests, plus some that outlast the readiness delay, so requests are still in
- * flight when the listener closes and the drain has to wait for them.
+ * Clients whose first request, sent at the start, lasts past the moment the listener closes
+ * (signal + readiness delay), so the drain has requests in flight to wait for.
  */
-const LATENCIES_MS = [0, 5, 20, 50, 200, 0, 5, 20, 50, 2_500] as const;
+const SLOW_CLIENTS = 4;
+const SLOW_LATENCY_MS = LOAD_BEFORE_SIGNAL_MS + SHUTDOWN_DELAY_MS + 1_000;
+const LATENCIES_MS = [0, 5, 20, 50] as const;
 
 interface Poll {
   at: number;
@@ -61,7 +63,10 @@ async function drainUnder(signal: NodeJS.Signals) {
       connections: CONNECTIONS,
       // The load balancer stops routing once its health check has seen the service leave.
       shouldStop: () => readinessSaid503 || exited,
-      next: (sequence) => ({ method: 'GET', target: `/api/work?latency_ms=${LATENCIES_MS[sequence % LATENCIES_MS.length]}` }),
+      next: (sequence, client) => {
+        const latency = client < SLOW_CLIENTS ? SLOW_LATENCY_MS : LATENCIES_MS[sequence % LATENCIES_MS.length];
+        return { method: 'GET', target: `/api/work?latency_ms=${latency}` };
+      },
       timeoutMs: SHUTDOWN_TIMEOUT_MS + 5_000,
       leaveConnectionsOpen: true,
     });
