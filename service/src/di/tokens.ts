@@ -1,0 +1,17 @@
+/**
+ * Injection tokens. Symbols, not classes: tsx and esbuild emit no decorator metadata,
+ * so every constructor parameter names its token with an explicit `@inject(TOKENS.X)`.
+ */
+export const TOKENS = {
+  Config: Symbol('Config'),
+  Logger: Symbol('Logger'),
+  Registry: Symbol('Registry'),
+  Clock: Symbol('Clock'),
+  Random: Symbol('Random'),
+  Metrics: Symbol('Metrics'),
+  Readiness: Symbol('Readiness'),
+  WorkService: Symbol('WorkService'),
+  HttpServer: Symbol('HttpServer'),
+  Exit: Symbol('Exit'),
+  GracefulShutdown: Symbol('GracefulShutdown'),
+} as const;

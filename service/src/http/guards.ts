@@ -1,0 +1,99 @@
+import { STATUS_CODES, Server as HttpServer } from 'node:http';
+import { type Duplex } from 'node:stream';
+import { type Request, type Server } from 'restify';
+import { type Config } from '../config';
+import { BadRequestError, HttpError } from '../errors';
+
+/** Longest request target accepted; browsers and load balancers stay well below. */
+export const MAX_URL_LENGTH = 2_048;
+/** Request line plus headers; Node's default is 16 KiB, this service needs far less. */
+export const MAX_HEADER_SIZE = 8_192;
+/** How often Node enforces requestTimeout/headersTimeout (its default of 30 s makes them coarse). */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
+/**
+ * Runs first on every request (restify `pre`), before routing. restify 12.0.0 parses
+ * `Host` + target with `new URL()` during routing and lets the TypeError escape, killing
+ * the process; parsing here (restify caches the result) turns that into a 400.
+ */
+export function requestGuard(req: Request): HttpError | undefined {
+  if (req.url !== undefined && req.url.length > MAX_URL_LENGTH) {
+    return new HttpError(414, 'request target too long');
+  }
+  let pathname: string;
+  try {
+    pathname = req.getUrl().pathname;
+  } catch {
+    return new BadRequestError('invalid Host header or request target');
+  }
+  if (pathname.includes('%')) {
+    try {
+      decodeURIComponent(pathname);
+    } catch {
+      return new BadRequestError('invalid percent-encoding in path');
+    }
+  }
+  return undefined;
+}
+
+function rawResponse(status: number, message: string): string {
+  const body = JSON.stringify({ error: message });
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    'Connection: close\r\n\r\n' +
+    body
+  );
+}
+
+function clientErrorStatus(code: string | undefined): number {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 431;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 408;
+    default:
+      return 400;
+  }
+}
+
+interface ClientSocket extends Duplex {
+  /** Node's response in progress on this socket, if any. */
+  _httpMessage?: { headersSent?: boolean } | null;
+}
+
+/**
+ * Node-level settings and events restify does not cover: timeouts behind a load balancer,
+ * header limits, and requests the parser or restify would otherwise drop without an answer.
+ */
+export function hardenHttpServer(server: Server, config: Config): HttpServer {
+  if (!(server.server instanceof HttpServer)) throw new TypeError('expected a plain node:http server');
+  // Both are documented, settable Server properties that @types/node leaves out.
+  const http = server.server as HttpServer & { maxHeaderSize: number; connectionsCheckingInterval: number };
+  http.keepAliveTimeout = config.keepAliveTimeoutMs;
+  http.headersTimeout = config.headersTimeoutMs;
+  http.requestTimeout = config.requestTimeoutMs;
+  http.maxHeaderSize = MAX_HEADER_SIZE;
+  http.connectionsCheckingInterval = CONNECTIONS_CHECKING_INTERVAL_MS;
+
+  // Malformed requests the parser rejects: answer in JSON and drop the connection.
+  http.on('clientError', (err: NodeJS.ErrnoException, socket: ClientSocket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent === true) {
+      socket.destroy();
+      return;
+    }
+    const status = clientErrorStatus(err.code);
+    socket.end(rawResponse(status, status === 400 ? 'malformed request' : (STATUS_CODES[status] ?? 'error')));
+  });
+
+  // Without a listener Node destroys CONNECT sockets without a word; this is not a proxy.
+  http.on('connect', (_req: unknown, socket: Duplex) => {
+    socket.end(rawResponse(405, 'CONNECT is not supported'));
+  });
+
+  // restify forwards 'upgrade' to its own emitter, which makes Node hand the socket to nobody
+  // and the connection hangs open. Without a listener Node serves it as an ordinary request.
+  http.removeAllListeners('upgrade');
+  return http;
+}

@@ -1,0 +1,60 @@
+import { type Server as HttpServer } from 'node:http';
+import { inject, injectable } from 'tsyringe';
+import { type Logger } from 'pino';
+import { TOKENS } from '../di/tokens';
+import { type Config } from '../config';
+import { type Clock } from '../clock';
+import { type Readiness } from './readiness';
+
+export type Exit = (code: number) => void;
+
+/** Keep-alive sockets that go idle after close() are closed on this beat. */
+const IDLE_SWEEP_MS = 100;
+
+/**
+ * The order that loses no request behind a load balancer: readiness 503, wait for the
+ * balancer to notice, stop accepting, let in-flight requests finish, exit 0 before the deadline.
+ */
+@injectable()
+export class GracefulShutdown {
+  private started = false;
+
+  constructor(
+    @inject(TOKENS.Config) private readonly config: Config,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.Readiness) private readonly readiness: Readiness,
+    @inject(TOKENS.HttpServer) private readonly server: HttpServer,
+    @inject(TOKENS.Clock) private readonly clock: Clock,
+    @inject(TOKENS.Exit) private readonly exit: Exit,
+  ) {}
+
+  /** Idempotent: a second signal during the drain changes nothing. */
+  async shutdown(signal: string): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { shutdownDelayMs, shutdownTimeoutMs } = this.config;
+    const deadline = setTimeout(() => {
+      this.logger.error({ signal, shutdownTimeoutMs }, 'shutdown deadline passed; dropping open connections');
+      this.server.closeAllConnections();
+      this.exit(1);
+    }, shutdownTimeoutMs);
+    deadline.unref();
+
+    this.readiness.startDraining();
+    this.logger.info({ signal, shutdownDelayMs }, 'shutdown: readiness is 503, draining');
+    await this.clock.sleep(shutdownDelayMs);
+
+    this.logger.info('shutdown: no longer accepting connections');
+    const closed = new Promise<void>((resolve) => {
+      // An error here only says the server was not listening: nothing left to wait for.
+      this.server.close(() => resolve());
+    });
+    const sweep = setInterval(() => this.server.closeIdleConnections(), IDLE_SWEEP_MS);
+    this.server.closeIdleConnections();
+    await closed;
+    clearInterval(sweep);
+    clearTimeout(deadline);
+    this.logger.info('shutdown complete');
+    this.exit(0);
+  }
+}
