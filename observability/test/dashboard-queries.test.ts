@@ -118,7 +118,8 @@ async function startStack(): Promise<void> {
     SHUTDOWN_DELAY_MS: '0',
   });
   const appUrl = `http://127.0.0.1:${appPort}`;
-  await waitFor(() => getOk(`${appUrl}/ready`), 30_000, () => `service not ready:\n${service?.output()}`);
+  const app = service;
+  await waitFor(() => getOk(`${appUrl}/ready`), 30_000, () => `service not ready:\n${app.output()}`, app);
 
   const configPath = join(workdir, 'prometheus.yml');
   writeFileSync(configPath, stringify(testConfig(appPort, prometheusPort)));
@@ -132,9 +133,10 @@ async function startStack(): Promise<void> {
     ],
     [{ path: workdir, writable: true }, { path: RULES_DIR }],
   );
-  prometheus = start(file, args);
+  const server = start(file, args);
+  prometheus = server;
   prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-  await waitFor(() => getOk(`${prometheusUrl}/-/ready`), 60_000, () => `Prometheus not ready:\n${prometheus?.output()}`);
+  await waitFor(() => getOk(`${prometheusUrl}/-/ready`), 60_000, () => `Prometheus not ready:\n${server.output()}`, server);
 
   await generateTraffic(appUrl);
 }

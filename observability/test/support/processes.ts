@@ -29,8 +29,9 @@ export function start(file: string, args: string[], env: NodeJS.ProcessEnv = pro
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
-export async function stop({ child }: Started, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+export async function stop(started: Started, graceMs = 10_000): Promise<void> {
+  if (hasExited(started)) return;
+  const { child } = started;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -50,16 +51,25 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with `describe()`. */
+export function hasExited({ child }: Started): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/**
+ * Polls `probe` until it returns a value other than undefined. Fails with `describe()` after
+ * `timeoutMs`, or at once when the process it waits on has exited.
+ */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   timeoutMs: number,
   describe: () => string,
+  waitingOn?: Started,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
     if (value !== undefined) return value;
+    if (waitingOn && hasExited(waitingOn)) throw new Error(`exited with ${waitingOn.child.exitCode ?? waitingOn.child.signalCode}: ${describe()}`);
     if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms: ${describe()}`);
     await sleep(250);
   }
