@@ -36,7 +36,7 @@ async function promQuery(query: string): Promise<PromSample[]> {
   return (JSON.parse(answer.body) as PromResponse<{ result: PromSample[] }>).data.result;
 }
 
-Stack.before(async () => {
+async function startStack(): Promise<void> {
   const [app, prometheus, alertmanager, grafana] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   env = {
     COMPOSE_PROJECT_NAME: project,
@@ -58,9 +58,19 @@ Stack.before(async () => {
     console.error(logs);
     throw error;
   }
+}
+
+// uvu 0.5 reports a suite whose before() hook throws as passed (its runner returns from a
+// `finally`), so start-up runs in before() and every test awaits it through before.each().
+let started: Promise<void> = Promise.resolve();
+Stack.before(() => {
+  started = startStack();
+  started.catch(() => undefined);
 });
+Stack.before.each(() => started);
 
 Stack.after(async () => {
+  await started.catch(() => undefined);
   await compose('down', '--volumes', '--rmi', 'local', '--remove-orphans');
 });
 
