@@ -12,8 +12,8 @@ import { DATASOURCE_UID } from './components/grafana';
 import { APP_CONTAINER, COLLECTOR_CONTAINER } from './components/service';
 import { ALB_IDLE_TIMEOUT_SECONDS, APP_PORT } from './components/timeouts';
 import {
-  MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_CLOUDFRONT_PREFIX_LIST_ID, MOCK_ORIGIN_SECRET, MOCK_ZONE_ID,
-  type RecordedResource,
+  MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_CLOUDFRONT_PREFIX_LIST_ID, MOCK_ORIGIN_SECRET, MOCK_VPC_ID, MOCK_ZONE_ID,
+  mockSubnetIds, type RecordedResource,
 } from './testing/mocks';
 import { type ProgramRun, runProgram } from './testing/program';
 
@@ -23,8 +23,7 @@ const T = {
   provider: 'pulumi:providers:aws',
   sg: 'aws:ec2/securityGroup:SecurityGroup',
   ingress: 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
-  subnet: 'aws:ec2/subnet:Subnet',
-  nat: 'aws:ec2/natGateway:NatGateway',
+  vpc: 'awsx:ec2:Vpc',
   alb: 'aws:lb/loadBalancer:LoadBalancer',
   targetGroup: 'aws:lb/targetGroup:TargetGroup',
   listener: 'aws:lb/listener:Listener',
@@ -119,7 +118,7 @@ const runs = {
 
 // --- policies every configuration must satisfy
 
-function commonPolicies(label: string, which: keyof typeof runs, expected: { minTasks: number; maxTasks: number; stack: string }) {
+function commonPolicies(label: string, which: keyof typeof runs, expected: { minTasks: number; maxTasks: number; stack: string; zones: number }) {
   const test = suite<{ run: ProgramRun }>(`stack policies (${label})`);
   test.before(async (context) => {
     context.run = await runs[which];
@@ -140,15 +139,32 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
     for (const r of run.resources) assert.ok(r.name.startsWith(`${expected.stack}-`) || r.name === expected.stack, `${r.type} ${r.name}`);
   });
 
-  test('tasks run in private subnets without public IPs', ({ run }) => {
+  // awsx builds the subnets, NAT gateways and routes in its plugin, which mocks replace: the policy is
+  // asserted on what the VPC is asked for and on which of its subnet ids the ALB and tasks use.
+  test('the VPC spans the configured zones (at least two), each with one public and one private subnet', ({ run }) => {
+    const vpc = run.one(T.vpc);
+    assert.ok(expected.zones >= 2);
+    assert.equal(input(vpc, 'numberOfAvailabilityZones'), expected.zones);
+    assert.equal(input(vpc, 'availabilityZoneNames'), undefined);
+    assert.equal(input(vpc, 'cidrBlock'), '10.0.0.0/16');
+    assert.equal(input(vpc, 'subnetStrategy'), 'Auto');
+    assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((spec) => spec.type), ['Public', 'Private']);
+    assert.equal(input<Record<string, string>>(vpc, 'tags')['pulumi:stack'], expected.stack);
+  });
+
+  test('tasks run in exactly the private subnets, one per zone, without public IPs', ({ run }) => {
     const networkConfiguration = input<{ assignPublicIp: boolean; subnets: string[] }>(run.one(T.service), 'networkConfiguration');
     assert.equal(networkConfiguration.assignPublicIp, false);
-    const privateIds = run.ofType(T.subnet).filter((s) => s.name.includes('-private-')).map(idOf);
-    assert.ok(privateIds.length >= 2);
-    assert.deepEqual([...networkConfiguration.subnets].sort(), privateIds.sort());
-    for (const s of run.ofType(T.subnet)) assert.equal(input(s, 'mapPublicIpOnLaunch'), false);
-    const zones = new Set(run.ofType(T.subnet).filter((s) => s.name.includes('-private-')).map((s) => input(s, 'availabilityZone')));
-    assert.equal(zones.size, privateIds.length, 'one private subnet per availability zone');
+    assert.deepEqual(networkConfiguration.subnets, mockSubnetIds('Private', expected.zones));
+    for (const id of mockSubnetIds('Public', expected.zones)) assert.ok(!networkConfiguration.subnets.includes(id), `task subnet ${id} is public`);
+  });
+
+  test('the internet-facing ALB sits in exactly the public subnets; every group and target lives in the VPC', ({ run }) => {
+    const alb = run.one(T.alb);
+    assert.equal(input(alb, 'internal'), false);
+    assert.deepEqual(input(alb, 'subnets'), mockSubnetIds('Public', expected.zones));
+    for (const r of [...run.ofType(T.sg), run.one(T.targetGroup)]) assert.equal(input(r, 'vpcId'), MOCK_VPC_ID, r.name);
+    assert.equal(run.output('vpcId'), MOCK_VPC_ID);
   });
 
   test('no security group of the tasks admits 0.0.0.0/0: only the load balancer reaches the app port', ({ run }) => {
@@ -301,9 +317,9 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
   return test;
 }
 
-commonPolicies('no domain: CloudFront', 'cloudfront', { minTasks: 2, maxTasks: 4, stack: 'test' }).run();
-commonPolicies('domain', 'domain', { minTasks: 3, maxTasks: 7, stack: 'prod' }).run();
-commonPolicies('grafana: false', 'noGrafana', { minTasks: 2, maxTasks: 4, stack: 'test' }).run();
+commonPolicies('no domain: CloudFront', 'cloudfront', { minTasks: 2, maxTasks: 4, stack: 'test', zones: 2 }).run();
+commonPolicies('domain', 'domain', { minTasks: 3, maxTasks: 7, stack: 'prod', zones: 3 }).run();
+commonPolicies('grafana: false', 'noGrafana', { minTasks: 2, maxTasks: 4, stack: 'test', zones: 2 }).run();
 
 // --- mode-specific policies
 
@@ -343,8 +359,8 @@ cloudfront('the ALB forwards only requests carrying the secret header CloudFront
   assert.deepEqual(header?.httpHeader.values, [MOCK_ORIGIN_SECRET]);
 });
 
-cloudfront('one NAT gateway by default', ({ run }) => {
-  assert.equal(run.ofType(T.nat).length, 1);
+cloudfront('one NAT gateway for the VPC by default (the cost-aware choice)', ({ run }) => {
+  assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'Single' });
 });
 cloudfront.run();
 
@@ -380,7 +396,7 @@ domain('the validation and alias records live in the configured zone; the alias 
 });
 
 domain('natGateways: perAz gives every zone its own NAT gateway', ({ run }) => {
-  assert.equal(run.ofType(T.nat).length, 3);
+  assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'OnePerAz' });
 });
 
 domain('alertEmail subscribes that address to the alert topic', ({ run }) => {

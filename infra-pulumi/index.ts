@@ -17,7 +17,7 @@ const observabilityDir = path.join(__dirname, '..', 'observability');
 const provider = new aws.Provider(`${name}-aws`, { region: config.region, defaultTags: { tags: config.tags } });
 const opts = { providers: { aws: provider } };
 
-const network = new Network(name, config.network, opts);
+const network = new Network(name, { ...config.network, tags: config.tags }, opts);
 
 const edge = new Edge(name, {
   vpcId: network.vpcId,

@@ -26,7 +26,8 @@ export type EdgeMode =
 
 export interface EdgeArgs {
   vpcId: pulumi.Input<string>;
-  publicSubnetIds: pulumi.Input<string>[];
+  /** One public subnet in each of at least two availability zones (an ALB needs two). */
+  publicSubnetIds: pulumi.Input<string[]>;
   https: EdgeMode;
 }
 
@@ -46,7 +47,11 @@ export class Edge extends pulumi.ComponentResource {
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:Edge', name, {}, opts);
-    if (args.publicSubnetIds.length < 2) throw new Error('Edge: an ALB needs public subnets in at least two availability zones.');
+    // Known only once the VPC exists, so checked where the ALB consumes the list.
+    const publicSubnetIds = pulumi.output(args.publicSubnetIds).apply((ids) => {
+      if (ids.length < 2) throw new Error(`Edge: an ALB needs public subnets in at least two availability zones, got ${ids.length}.`);
+      return ids;
+    });
 
     const securityGroup = new aws.ec2.SecurityGroup(`${name}-alb`, {
       vpcId: args.vpcId,
@@ -58,7 +63,7 @@ export class Edge extends pulumi.ComponentResource {
       loadBalancerType: 'application',
       internal: false,
       securityGroups: [securityGroup.id],
-      subnets: args.publicSubnetIds,
+      subnets: publicSubnetIds,
       // Below the service's 65 s keepAliveTimeout (see timeouts.ts), so Node never closes first.
       idleTimeout: ALB_IDLE_TIMEOUT_SECONDS,
       dropInvalidHeaderFields: true,

@@ -1,13 +1,25 @@
-// VPC with a public and a private subnet in each availability zone. The load balancer lives in the
-// public subnets; tasks live in the private ones, reach the internet through NAT and get no public IP.
-import * as aws from '@pulumi/aws';
+// The network: an awsx VPC with a public and a private subnet in each availability zone, an internet
+// gateway, NAT gateways and the route tables between them. The load balancer lives in the public
+// subnets; tasks live in the private ones, reach the internet through NAT and get no public IP.
+// awsx builds the children in its provider plugin, so unit tests see this VPC's inputs, not its subnets.
+import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import { type NatMode } from '../config';
 
+/** Per zone: a /24 for the load balancer and NAT gateways, then a /20 (4091 addresses) for tasks. */
+export const PUBLIC_SUBNET_MASK = 24;
+export const PRIVATE_SUBNET_MASK = 20;
+
+/** The awsx strategy for each `natGateways` setting. */
+export const NAT_STRATEGIES: Readonly<Record<NatMode, awsx.ec2.NatGatewayStrategy>> = {
+  single: awsx.ec2.NatGatewayStrategy.Single,
+  perAz: awsx.ec2.NatGatewayStrategy.OnePerAz,
+};
+
 export interface NetworkArgs {
-  /** A /16, carved into /24 public subnets (x.y.0-2.0) and /20 private subnets (x.y.16/32/48.0). */
+  /** A private /16; awsx splits it evenly between the zones and carves each zone's subnets in order. */
   vpcCidr: string;
-  /** How many availability zones to spread over (2 or 3). */
+  /** How many availability zones to spread over (2 or 3): the region's first ones. */
   availabilityZones: number;
   /**
    * "single": one NAT gateway for the whole VPC (about 33 USD a month plus data), the default.
@@ -15,86 +27,37 @@ export interface NetworkArgs {
    * remote-write) but keep serving. "perAz": one per zone, no shared fate, N times the cost.
    */
   natGateways: NatMode;
+  /** Tags for the VPC and every child awsx creates (the provider's default tags apply as well). */
+  tags: Readonly<Record<string, string>>;
 }
 
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
-  public readonly publicSubnetIds: pulumi.Output<string>[];
-  public readonly privateSubnetIds: pulumi.Output<string>[];
+  public readonly publicSubnetIds: pulumi.Output<string[]>;
+  public readonly privateSubnetIds: pulumi.Output<string[]>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:Network', name, {}, opts);
     if (args.availabilityZones < 2) throw new Error('Network: availabilityZones must be at least 2.');
-    const [octetA, octetB] = args.vpcCidr.split('.');
 
-    const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
+    const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
       cidrBlock: args.vpcCidr,
+      numberOfAvailabilityZones: args.availabilityZones,
+      // Subnets are laid out in the order below; "Legacy" (awsx's default) would put private first.
+      subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+      subnetSpecs: [
+        { type: awsx.ec2.SubnetType.Public, cidrMask: PUBLIC_SUBNET_MASK },
+        { type: awsx.ec2.SubnetType.Private, cidrMask: PRIVATE_SUBNET_MASK },
+      ],
+      natGateways: { strategy: NAT_STRATEGIES[args.natGateways] },
       enableDnsHostnames: true,
       enableDnsSupport: true,
-      tags: { Name: `${name}-vpc` },
+      tags: { ...args.tags },
     }, { parent: this });
 
-    const zones = aws.getAvailabilityZonesOutput({ state: 'available' }, { parent: this });
-    const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: `${name}-igw` } }, { parent: this });
-
-    const publicRouteTable = new aws.ec2.RouteTable(`${name}-public`, {
-      vpcId: vpc.id,
-      routes: [{ cidrBlock: '0.0.0.0/0', gatewayId: internetGateway.id }],
-      tags: { Name: `${name}-public` },
-    }, { parent: this });
-
-    const publicSubnets: aws.ec2.Subnet[] = [];
-    const privateSubnets: aws.ec2.Subnet[] = [];
-    const natGateways: aws.ec2.NatGateway[] = [];
-    for (let i = 0; i < args.availabilityZones; i++) {
-      const availabilityZone = zones.names.apply((names) => {
-        const zone = names[i];
-        if (zone === undefined) throw new Error(`Network: the region has fewer than ${args.availabilityZones} availability zones.`);
-        return zone;
-      });
-      const publicSubnet = new aws.ec2.Subnet(`${name}-public-${i}`, {
-        vpcId: vpc.id,
-        availabilityZone,
-        cidrBlock: `${octetA}.${octetB}.${i}.0/24`,
-        // The subnets host only the load balancer and NAT gateways, never tasks.
-        mapPublicIpOnLaunch: false,
-        tags: { Name: `${name}-public-${i}`, tier: 'public' },
-      }, { parent: this });
-      new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: publicSubnet.id, routeTableId: publicRouteTable.id }, { parent: this });
-      publicSubnets.push(publicSubnet);
-
-      privateSubnets.push(new aws.ec2.Subnet(`${name}-private-${i}`, {
-        vpcId: vpc.id,
-        availabilityZone,
-        cidrBlock: `${octetA}.${octetB}.${(i + 1) * 16}.0/20`,
-        mapPublicIpOnLaunch: false,
-        tags: { Name: `${name}-private-${i}`, tier: 'private' },
-      }, { parent: this }));
-
-      if (i === 0 || args.natGateways === 'perAz') {
-        const eip = new aws.ec2.Eip(`${name}-nat-${i}`, { domain: 'vpc', tags: { Name: `${name}-nat-${i}` } }, { parent: this });
-        natGateways.push(new aws.ec2.NatGateway(`${name}-nat-${i}`, {
-          allocationId: eip.id,
-          subnetId: publicSubnet.id,
-          tags: { Name: `${name}-nat-${i}` },
-        }, { parent: this, dependsOn: [internetGateway] }));
-      }
-    }
-
-    privateSubnets.forEach((subnet, i) => {
-      const natGateway = natGateways[args.natGateways === 'perAz' ? i : 0];
-      if (natGateway === undefined) throw new Error('Network: no NAT gateway for a private subnet.');
-      const routeTable = new aws.ec2.RouteTable(`${name}-private-${i}`, {
-        vpcId: vpc.id,
-        routes: [{ cidrBlock: '0.0.0.0/0', natGatewayId: natGateway.id }],
-        tags: { Name: `${name}-private-${i}` },
-      }, { parent: this });
-      new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routeTable.id }, { parent: this });
-    });
-
-    this.vpcId = vpc.id;
-    this.publicSubnetIds = publicSubnets.map((s) => s.id);
-    this.privateSubnetIds = privateSubnets.map((s) => s.id);
+    this.vpcId = vpc.vpcId;
+    this.publicSubnetIds = vpc.publicSubnetIds;
+    this.privateSubnetIds = vpc.privateSubnetIds;
     this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
   }
 }

@@ -14,7 +14,8 @@ export const COLLECTOR_CONTAINER = 'adot-collector';
 
 export interface ServiceArgs {
   vpcId: pulumi.Input<string>;
-  privateSubnetIds: pulumi.Input<string>[];
+  /** One private subnet per availability zone; tasks get no public IP. */
+  privateSubnetIds: pulumi.Input<string[]>;
   region: string;
 
   image: string;

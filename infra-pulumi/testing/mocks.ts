@@ -13,6 +13,35 @@ export const MOCK_CLOUDFRONT_DOMAIN = 'd111111abcdef8.cloudfront.net';
 export const MOCK_GRAFANA_ENDPOINT = `g-abcdef0123.grafana-workspace.${MOCK_REGION}.amazonaws.com`;
 export const MOCK_ORIGIN_SECRET = 'mock-origin-secret-0123456789abcdefghijkl';
 export const MOCK_ZONE_ID = 'Z0123456789ABCDEFGHIJ';
+export const MOCK_VPC_ID = 'vpc-0123456789abcdef0';
+
+/** awsx's default when a Vpc names neither numberOfAvailabilityZones nor availabilityZoneNames. */
+const AWSX_DEFAULT_ZONES = 3;
+
+/**
+ * The subnet ids the mock awsx Vpc reports, one per availability zone in zone order: what its
+ * provider would return as `publicSubnetIds` / `privateSubnetIds`. Tests compare against these.
+ */
+export function mockSubnetIds(type: 'Public' | 'Private', zones: number): string[] {
+  return Array.from({ length: zones }, (_, zone) => `subnet-0${type === 'Public' ? 'a' : 'b'}${String(zone).padStart(15, '0')}`);
+}
+
+/**
+ * awsx components run in their provider plugin, which mocks replace: the Vpc is one resource whose
+ * children are never created. Give it the outputs the plugin would compute from its inputs.
+ */
+function awsxVpcState(inputs: Record<string, unknown>): Record<string, unknown> {
+  const zoneNames = inputs.availabilityZoneNames as string[] | undefined;
+  const zones = zoneNames?.length ?? (inputs.numberOfAvailabilityZones as number | undefined) ?? AWSX_DEFAULT_ZONES;
+  const specs = (inputs.subnetSpecs as { type: string }[] | undefined) ?? [{ type: 'Private' }, { type: 'Public' }];
+  const idsOf = (type: 'Public' | 'Private') => (specs.some((spec) => spec.type === type) ? mockSubnetIds(type, zones) : []);
+  return {
+    vpcId: MOCK_VPC_ID,
+    publicSubnetIds: idsOf('Public'),
+    privateSubnetIds: idsOf('Private'),
+    isolatedSubnetIds: [],
+  };
+}
 
 export interface RecordedResource {
   type: string;
@@ -31,6 +60,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     name: inputs.name ?? `${name}-1234567`,
   };
   switch (type) {
+    case 'awsx:ec2:Vpc':
+      return awsxVpcState(inputs);
     case 'aws:lb/loadBalancer:LoadBalancer':
       return { ...state, dnsName: `${name}-123456.${MOCK_REGION}.elb.amazonaws.com`, zoneId: 'Z32O12XQLNTSW2', arnSuffix: `app/${name}/50dc6c495c0c9188` };
     case 'aws:lb/targetGroup:TargetGroup':
