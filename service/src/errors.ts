@@ -1,6 +1,7 @@
 import { type Logger } from 'pino';
 import { type Request, type Response } from 'restify';
 import { requestIdOf } from './http/request-context';
+import { JSON_TYPE, send } from './http/respond';
 
 /** An error whose status and message are safe to show the client. */
 export class HttpError extends Error {
@@ -44,8 +45,6 @@ function hasStatusCode(err: unknown): err is Error & StatusCarrier {
   return err instanceof Error && Number.isInteger((err as Partial<StatusCarrier>).statusCode);
 }
 
-const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
-
 /** Client-facing text for restify's own errors: its messages echo the request path. */
 function messageFor(status: number): string {
   switch (status) {
@@ -78,5 +77,5 @@ export function sendError(logger: Logger, req: Request, res: Response, err: unkn
   }
   // The rest of an oversized body is never read: close rather than drain it.
   if (status === 413) res.setHeader('Connection', 'close');
-  res.sendRaw(status, JSON.stringify(body), JSON_TYPE);
+  send(res, status, JSON.stringify(body), JSON_TYPE);
 }

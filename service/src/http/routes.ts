@@ -4,6 +4,7 @@ import { type Readiness } from '../lifecycle/readiness';
 import { type WorkService } from '../work/work-service';
 import { parseWorkParams, paramsFromBody, paramsFromQuery } from '../work/params';
 import { readJsonBody } from './body';
+import { JSON_TYPE, TEXT, send } from './respond';
 
 export const ROUTES = {
   health: '/health',
@@ -12,25 +13,13 @@ export const ROUTES = {
   work: '/api/work',
 } as const;
 
-const TEXT = 'text/plain; charset=utf-8';
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** With a Content-Length the body goes out in one piece rather than chunked. */
-function send(res: Response, status: number, body: string, contentType: string): void {
-  res.sendRaw(status, body, { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)) });
-}
-
 export interface RouteDeps {
   readonly metrics: Metrics;
   readonly readiness: Readiness;
   readonly work: WorkService;
 }
 
-/**
- * Handlers are async and throw; errors reach `sendError` through restify's `restifyError`.
- * Responses go through `sendRaw`: the body is already text, so restify's content
- * negotiation (which answers 406 to an odd Accept header) has nothing to do.
- */
+/** Handlers are async and throw; errors reach `sendError` through restify's `restifyError`. */
 export function registerRoutes(server: Server, { metrics, readiness, work }: RouteDeps): void {
   // Liveness: the process answers; no dependencies.
   server.get(ROUTES.health, async (_req: Request, res: Response) => {

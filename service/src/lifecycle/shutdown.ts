@@ -44,11 +44,11 @@ export class GracefulShutdown {
     this.logger.info({ signal, shutdownDelayMs }, 'shutdown: readiness is 503, draining');
     await this.clock.sleep(shutdownDelayMs);
 
-    this.logger.info('shutdown: no longer accepting connections');
     const closed = new Promise<void>((resolve) => {
       // An error here only says the server was not listening: nothing left to wait for.
       this.server.close(() => resolve());
     });
+    this.logger.info('shutdown: no longer accepting connections');
     const sweep = setInterval(() => this.server.closeIdleConnections(), IDLE_SWEEP_MS);
     this.server.closeIdleConnections();
     await closed;

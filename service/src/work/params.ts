@@ -67,10 +67,14 @@ export function paramsFromQuery(search: URLSearchParams): RawParams {
   return raw;
 }
 
-/** JSON-body parameters: the body must be an object. */
+/** JSON-body parameters: the body is an object and its values are JSON numbers, not text. */
 export function paramsFromBody(body: unknown): RawParams {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new InvalidParameterError('body', 'a JSON object');
   }
-  return new Map(Object.entries(body));
+  const raw = new Map(Object.entries(body));
+  for (const [name, value] of raw) {
+    if (typeof value !== 'number') throw new InvalidParameterError(name.slice(0, 64), 'a JSON number');
+  }
+  return raw;
 }

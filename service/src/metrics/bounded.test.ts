@@ -1,0 +1,70 @@
+import { Agent, request } from 'node:http';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { startService } from '../testing/harness';
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'MKCOL', 'PURGE', 'REPORT'] as const;
+
+interface Probe {
+  readonly method: string;
+  readonly target: string;
+}
+
+function send(port: number, agent: Agent, { method, target }: Probe): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path: target, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Series of the service's own families, as /metrics shows them. */
+async function ownSeries(base: string): Promise<string[]> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return text.split('\n').filter((line) => /^(http_server_|app_)/.test(line)).map((line) => line.slice(0, line.lastIndexOf(' ')));
+}
+
+const bounded = suite('metrics stay bounded');
+
+bounded('thousands of random URLs, methods and query strings add no series', async () => {
+  const service = await startService({ config: { logLevel: 'warn' } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  try {
+    // Seeded, so a failure replays; the /x prefix keeps random paths off the real routes.
+    const probes = fc.sample(
+      fc.record({
+        method: fc.constantFrom(...METHODS),
+        target: fc
+          .tuple(fc.webPath(), fc.webQueryParameters())
+          .map(([path, query]) => `/x${path}${query === '' ? '' : `?${query}`}`),
+      }),
+      { numRuns: 3_000, seed: 20_240_501 },
+    );
+    // "After one": one request of every method, so each method label value exists once.
+    for (const method of METHODS) {
+      await send(service.port, agent, { method, target: probes[0]?.target ?? '/x' });
+    }
+    // A scrape is counted once it has been answered: scrape once so its series exists too.
+    await ownSeries(service.base);
+    const afterOne = await ownSeries(service.base);
+
+    for (let start = 0; start < probes.length; start += 64) {
+      await Promise.all(probes.slice(start, start + 64).map((probe) => send(service.port, agent, probe)));
+    }
+    const afterMany = await ownSeries(service.base);
+
+    assert.is(new Set(probes.map((probe) => probe.target)).size > 2_000, true, 'the URLs really are distinct');
+    assert.equal(afterMany, afterOne);
+    const routes = new Set(afterMany.flatMap((series) => /route="([^"]*)"/.exec(series)?.[1] ?? []));
+    assert.equal([...routes].sort(), ['/metrics', 'unmatched']);
+  } finally {
+    agent.destroy();
+    await service.close();
+  }
+});
+
+bounded.run();
