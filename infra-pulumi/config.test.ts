@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
-import { ConfigError, loadConfig } from './config';
+import {
+  ConfigError, DEFAULT_CONTAINER_USER, DEFAULT_HEALTH_CHECK_COMMAND, loadConfig,
+} from './config';
 import { createMocks } from './testing/mocks';
 import { BASE_CONFIG, PROJECT } from './testing/program';
 
@@ -41,8 +43,8 @@ test('a region and an image are enough; everything else has a documented default
   assert.deepEqual(config.https, { mode: 'cloudfront', priceClass: 'PriceClass_100' });
   assert.deepEqual(config.grafana, { enabled: true, authenticationProviders: ['AWS_SSO'], version: '10.4' });
   assert.deepEqual(config.metrics, { scrapeIntervalSeconds: 15, alertEmail: undefined });
-  assert.equal(config.service.containerUser, '65532');
-  assert.deepEqual(config.service.healthCheckCommand, ['CMD', '/nodejs/bin/node', 'service/dist/healthcheck.js']);
+  assert.equal(config.service.containerUser, '65532:65532');
+  assert.deepEqual(config.service.healthCheckCommand, ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs']);
   assert.deepEqual(
     [config.service.cpu, config.service.memory, config.service.minTasks, config.service.maxTasks, config.service.shutdownDelayMs, config.service.shutdownTimeoutMs],
     [512, 1024, 2, 4, 5000, 20000],
@@ -138,3 +140,63 @@ test('Pulumi.example.yaml documents exactly the keys loadConfig reads, and its v
 });
 
 test.run();
+
+// --- the defaults that must agree with files other parts of the repository own
+
+const REPOSITORY = path.join(__dirname, '..');
+
+interface DockerInstruction { keyword: string; args: string }
+
+/** The instructions of a Dockerfile's final stage (what `docker build` ships), continuations joined. */
+function finalStage(dockerfile: string): DockerInstruction[] {
+  const instructions = dockerfile
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+  const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
+  assert.ok(lastFrom >= 0, 'the Dockerfile has a FROM');
+  return instructions.slice(lastFrom);
+}
+
+/** Absolute paths the stage's COPY instructions write to, each relative destination resolved against WORKDIR. */
+function copiedPaths(stage: DockerInstruction[]): string[] {
+  let workdir = '/';
+  const paths: string[] = [];
+  for (const { keyword, args } of stage) {
+    if (keyword === 'WORKDIR') workdir = path.posix.resolve(workdir, args);
+    if (keyword !== 'COPY') continue;
+    const operands = args.split(/\s+/).filter((a) => !a.startsWith('--'));
+    const destination = operands.pop() ?? '';
+    const target = path.posix.resolve(workdir, destination);
+    for (const source of operands) paths.push(destination.endsWith('/') || operands.length > 1 ? path.posix.join(target, path.posix.basename(source)) : target);
+  }
+  return paths;
+}
+
+const only = (stage: DockerInstruction[], keyword: string): string => {
+  const found = stage.filter((i) => i.keyword === keyword);
+  assert.equal(found.length, 1, `one ${keyword} in the final stage`);
+  return (found[0] as DockerInstruction).args;
+};
+
+const defaults = suite('stack defaults agree with the image and the local stack');
+
+defaults('the ECS health check runs the probe the image copies, with the image\'s own node, as the image\'s user', () => {
+  const stage = finalStage(fs.readFileSync(path.join(REPOSITORY, 'Dockerfile'), 'utf8'));
+  const [form, node, script, ...rest] = DEFAULT_HEALTH_CHECK_COMMAND;
+  assert.equal(form, 'CMD', 'exec form: a distroless image has no shell');
+  assert.deepEqual(rest, []);
+  assert.ok(script !== undefined && copiedPaths(stage).includes(script), `the image copies ${script}; it copies ${copiedPaths(stage).join(', ')}`);
+  assert.equal(node, (JSON.parse(only(stage, 'ENTRYPOINT')) as string[])[0], 'the node binary the image starts with');
+  // The image's own HEALTHCHECK (docker, compose) and ECS's run the same command.
+  const healthcheck = /\bCMD\s+(\[.*\])$/.exec(only(stage, 'HEALTHCHECK'));
+  assert.deepEqual(JSON.parse(healthcheck?.[1] ?? 'null'), [node, script]);
+  assert.equal(DEFAULT_CONTAINER_USER, only(stage, 'USER'));
+});
+
+defaults.run();

@@ -14,6 +14,10 @@ export type CpuArchitecture = (typeof CPU_ARCHITECTURES)[number];
 export const GRAFANA_AUTH_PROVIDERS = ['AWS_SSO', 'SAML'] as const;
 export type GrafanaAuthProvider = (typeof GRAFANA_AUTH_PROVIDERS)[number];
 
+/** What the image (Dockerfile) provides: its non-root USER and its exec-form liveness probe. */
+export const DEFAULT_CONTAINER_USER = '65532:65532';
+export const DEFAULT_HEALTH_CHECK_COMMAND: readonly string[] = ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs'];
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -161,11 +165,11 @@ export function loadConfig(): InfraConfig {
   if (/:latest$/.test(image) || !/(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(image.replace(/^[^/]+:\d+\//, ''))) {
     throw new ConfigError('image', `"${image}" must name an exact tag or digest (not "latest"), e.g. docker.io/<user>/<repo>:<git-sha>.`);
   }
-  const containerUser = config.get('containerUser') ?? '65532';
+  const containerUser = config.get('containerUser') ?? DEFAULT_CONTAINER_USER;
   if (!/^\d+(:\d+)?$/.test(containerUser) || containerUser.split(':').some((id) => Number(id) === 0)) {
-    throw new ConfigError('containerUser', `"${containerUser}" must be a non-root numeric uid or uid:gid (for example 65532, the distroless "nonroot" user).`);
+    throw new ConfigError('containerUser', `"${containerUser}" must be a non-root numeric uid or uid:gid (for example ${DEFAULT_CONTAINER_USER}, the image's distroless "nonroot" user).`);
   }
-  const healthCheckCommand = stringList(config, 'healthCheckCommand', ['CMD', '/nodejs/bin/node', 'service/dist/healthcheck.js']);
+  const healthCheckCommand = stringList(config, 'healthCheckCommand', DEFAULT_HEALTH_CHECK_COMMAND);
   if (healthCheckCommand[0] !== 'CMD' && healthCheckCommand[0] !== 'CMD-SHELL') {
     throw new ConfigError('healthCheckCommand', 'must start with "CMD" (or "CMD-SHELL" for images that have a shell).');
   }
