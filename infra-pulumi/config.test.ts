@@ -7,7 +7,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
 import {
-  ConfigError, DEFAULT_CONTAINER_USER, DEFAULT_HEALTH_CHECK_COMMAND, loadConfig,
+  ConfigError, DEFAULT_CONTAINER_USER, DEFAULT_GRAFANA_VERSION, DEFAULT_HEALTH_CHECK_COMMAND, loadConfig,
 } from './config';
 import { createMocks } from './testing/mocks';
 import { BASE_CONFIG, PROJECT } from './testing/program';
@@ -41,7 +41,7 @@ test('a region and an image are enough; everything else has a documented default
   assert.deepEqual(config.tags, { 'pulumi:project': PROJECT, 'pulumi:stack': 'dev' });
   assert.deepEqual(config.network, { vpcCidr: '10.0.0.0/16', availabilityZones: 2, natGateways: 'single' });
   assert.deepEqual(config.https, { mode: 'cloudfront', priceClass: 'PriceClass_100' });
-  assert.deepEqual(config.grafana, { enabled: true, authenticationProviders: ['AWS_SSO'], version: '10.4' });
+  assert.deepEqual(config.grafana, { enabled: true, authenticationProviders: ['AWS_SSO'], version: '12.4' });
   assert.deepEqual(config.metrics, { scrapeIntervalSeconds: 15, alertEmail: undefined });
   assert.equal(config.service.containerUser, '65532:65532');
   assert.deepEqual(config.service.healthCheckCommand, ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs']);
@@ -101,6 +101,8 @@ test('missing or unpinned image, missing region, root user and bad switches name
   throwsNaming('healthCheckCommand', { healthCheckCommand: '["curl","-f","http://localhost:8080/health"]' });
   throwsNaming('grafana', { grafana: 'yes' });
   throwsNaming('grafanaAuthProviders', { grafanaAuthProviders: '["GOOGLE"]' });
+  throwsNaming('grafanaVersion', { grafanaVersion: '11.0' }, /"9\.4", "10\.4", "12\.4"/);
+  throwsNaming('grafanaVersion', { grafanaVersion: '12' });
   throwsNaming('natGateways', { natGateways: 'none' });
   throwsNaming('alertEmail', { alertEmail: 'not-an-address' });
   throwsNaming('namePrefix', { namePrefix: 'This_Is_Not_Valid' });
@@ -197,6 +199,13 @@ defaults('the ECS health check runs the probe the image copies, with the image\'
   const healthcheck = /\bCMD\s+(\[.*\])$/.exec(only(stage, 'HEALTHCHECK'));
   assert.deepEqual(JSON.parse(healthcheck?.[1] ?? 'null'), [node, script]);
   assert.equal(DEFAULT_CONTAINER_USER, only(stage, 'USER'));
+});
+
+defaults('the Grafana workspace runs the local stack\'s Grafana major, the one the dashboards are generated for', () => {
+  const compose = parse(fs.readFileSync(path.join(REPOSITORY, 'docker-compose.yml'), 'utf8')) as { services: { grafana: { image: string } } };
+  const localMajor = /^grafana\/grafana(?:-oss)?:(\d+)\./.exec(compose.services.grafana.image)?.[1];
+  assert.ok(localMajor, compose.services.grafana.image);
+  assert.equal(DEFAULT_GRAFANA_VERSION.split('.')[0], localMajor);
 });
 
 defaults.run();

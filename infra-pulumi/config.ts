@@ -14,6 +14,14 @@ export type CpuArchitecture = (typeof CPU_ARCHITECTURES)[number];
 export const GRAFANA_AUTH_PROVIDERS = ['AWS_SSO', 'SAML'] as const;
 export type GrafanaAuthProvider = (typeof GRAFANA_AUTH_PROVIDERS)[number];
 
+// The grafanaVersion strings AMG's CreateWorkspace accepts, as @pulumi/aws documents them
+// (`aws grafana list-versions` is the live list). Grafana 13 is newer than this list: add its string
+// once list-versions shows it in the regions you deploy to.
+export const GRAFANA_VERSIONS = ['9.4', '10.4', '12.4'] as const;
+export type GrafanaVersion = (typeof GRAFANA_VERSIONS)[number];
+/** The local stack's Grafana major (docker-compose.yml), which the dashboards are generated for. */
+export const DEFAULT_GRAFANA_VERSION: GrafanaVersion = '12.4';
+
 /** What the image (Dockerfile) provides: its non-root USER and its exec-form liveness probe. */
 export const DEFAULT_CONTAINER_USER = '65532:65532';
 export const DEFAULT_HEALTH_CHECK_COMMAND: readonly string[] = ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs'];
@@ -74,7 +82,7 @@ export interface InfraConfig {
   };
   readonly grafana:
     | { readonly enabled: false }
-    | { readonly enabled: true; readonly authenticationProviders: readonly GrafanaAuthProvider[]; readonly version: string };
+    | { readonly enabled: true; readonly authenticationProviders: readonly GrafanaAuthProvider[]; readonly version: GrafanaVersion };
 }
 
 /** A configuration error: Pulumi prints the message without a stack trace. */
@@ -239,8 +247,7 @@ export function loadConfig(): InfraConfig {
   let grafana: InfraConfig['grafana'] = { enabled: false };
   if (boolean(config, 'grafana', true)) {
     const providers = stringList(config, 'grafanaAuthProviders', ['AWS_SSO']).map((p) => oneOf('grafanaAuthProviders', p, GRAFANA_AUTH_PROVIDERS));
-    const version = config.get('grafanaVersion') ?? '10.4';
-    if (!/^\d+\.\d+$/.test(version)) throw new ConfigError('grafanaVersion', `"${version}" is not a major.minor version such as 10.4.`);
+    const version = oneOf('grafanaVersion', config.get('grafanaVersion') ?? DEFAULT_GRAFANA_VERSION, GRAFANA_VERSIONS);
     grafana = { enabled: true, authenticationProviders: providers, version };
   }
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
+import { DEFAULT_GRAFANA_VERSION } from './config';
 import { BLOCKED_PATHS, CLOUDFRONT_PREFIX_LIST, ORIGIN_VERIFY_HEADER, TLS_POLICY } from './components/edge';
 import { COLLECTOR_IMAGE, SCRAPE_JOB_NAME } from './components/collector-config';
 import { DATASOURCE_UID } from './components/grafana';
@@ -423,6 +424,7 @@ grafana('the workspace uses IAM Identity Center by default, service-managed perm
   assert.deepEqual(input(workspace, 'authenticationProviders'), ['AWS_SSO']);
   assert.equal(input(workspace, 'permissionType'), 'SERVICE_MANAGED');
   assert.deepEqual(input(workspace, 'dataSources'), ['PROMETHEUS']);
+  assert.equal(input(workspace, 'grafanaVersion'), DEFAULT_GRAFANA_VERSION);
   assert.match(String(run.output('grafanaUrl')), /^https:\/\/.+\.grafana-workspace\./);
 });
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as grafana from '@pulumiverse/grafana';
-import { type GrafanaAuthProvider } from '../config';
+import { type GrafanaAuthProvider, type GrafanaVersion } from '../config';
 
 /** The local datasource's uid, so dashboards behave the same locally and in AMG. */
 export const DATASOURCE_UID = 'prometheus';
@@ -26,7 +26,7 @@ export function tokenRotationName(now: Date): string {
 export interface ManagedGrafanaArgs {
   region: string;
   authenticationProviders: readonly GrafanaAuthProvider[];
-  grafanaVersion: string;
+  grafanaVersion: GrafanaVersion;
   ampWorkspaceArn: pulumi.Input<string>;
   /** The AMP workspace's query endpoint (prometheusEndpoint). */
   prometheusEndpoint: pulumi.Input<string>;
