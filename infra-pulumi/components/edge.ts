@@ -212,6 +212,7 @@ export class Edge extends pulumi.ComponentResource {
       }, { parent: this });
       listeners.push(https, redirect);
 
+      // A only, no AAAA: the VPC and so the ALB are IPv4-only. CloudFront mode serves IPv6 viewers.
       new aws.route53.Record(`${name}-alias`, {
         zoneId: zone.zoneId,
         name: domainName,
