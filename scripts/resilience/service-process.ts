@@ -45,8 +45,8 @@ function serviceEnv(port: number, env: Record<string, string>): NodeJS.ProcessEn
   };
 }
 
-function spawnService(port: number, env: Record<string, string>, entry: string) {
-  const child = spawn(process.execPath, [entry], { env: serviceEnv(port, env), stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnService(port: number, env: Record<string, string>, entry: string, nodeOptions: readonly string[] = []) {
+  const child = spawn(process.execPath, [...nodeOptions, entry], { env: serviceEnv(port, env), stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -68,9 +68,14 @@ export class ServiceProcess {
    * Starts the service and resolves once GET /health answers 200.
    * `entry` lets a check run a deliberately broken copy of the service against the same test.
    */
-  static async start(env: Record<string, string> = {}, entry = SERVICE_ENTRY): Promise<ServiceProcess> {
+  static async start(
+    env: Record<string, string> = {},
+    options: { entry?: string; inspector?: boolean } = {},
+  ): Promise<ServiceProcess> {
     const port = await freePort();
-    const { child, exited, output } = spawnService(port, env, entry);
+    // The inspector (loopback, a port of its own) is only there to force a garbage collection.
+    const nodeOptions = options.inspector ? [`--inspect=${LOOPBACK}:0`] : [];
+    const { child, exited, output } = spawnService(port, env, options.entry ?? SERVICE_ENTRY, nodeOptions);
     const service = new ServiceProcess(port, child, exited, output);
     const deadline = performance.now() + 20_000;
     let ended: ExitInfo | undefined;
@@ -104,6 +109,24 @@ export class ServiceProcess {
     const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
     if (!match) throw new Error(`no VmRSS in /proc/${this.pid}/status`);
     return Number(match[1]) * 1024;
+  }
+
+  /**
+   * Forces a full garbage collection in the service through its inspector (start it with
+   * `inspector: true`), so memory is read after a settle, not at a random point of the GC cycle.
+   */
+  async collectGarbage(): Promise<void> {
+    const match = /Debugger listening on (ws:\/\/\S+)/.exec(this.output());
+    if (!match?.[1]) throw new Error('the service was not started with its inspector');
+    const socket = new WebSocket(match[1]);
+    await new Promise<void>((resolve, reject) => {
+      socket.addEventListener('open', () => socket.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
+      socket.addEventListener('message', (event) => {
+        if ((JSON.parse(String(event.data)) as { id?: number }).id === 1) resolve();
+      });
+      socket.addEventListener('error', () => reject(new Error('inspector connection failed')));
+    });
+    socket.close();
   }
 
   /** Ends the process if it still runs (SIGKILL: a test's clean-up must not depend on the code under test). */
