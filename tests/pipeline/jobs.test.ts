@@ -29,7 +29,16 @@ if (process.env.GITLAB_CI !== undefined) {
       fs.symlinkSync(npmCache, path.join(repo.dir, '.npm'));
       const result = await gitlabCiLocal(repo.dir, ['--force-shell-executor', '--concurrency', '1', '--timestamps', ...JOBS], SCENARIOS.defaultBranch);
       const log = `${result.stdout}\n${result.stderr}`;
-      assert.is(result.code, 0, `jobs failed:\n${log.split('\n').slice(-80).join('\n')}`);
+      if (result.code !== 0) {
+        // gitlab-ci-local keeps each job's full output in its state folder; show the failed ones'.
+        const outputs = path.join(repo.dir, '.gitlab-ci-local', 'output');
+        const failed = JOBS.filter((job) => !new RegExp(`PASS\\s+${job.replace(':', '\\:')}\\b`).test(log));
+        const details = (fs.existsSync(outputs) ? fs.readdirSync(outputs) : []).map((file) => {
+          const text = fs.readFileSync(path.join(outputs, file), 'utf8');
+          return `--- ${file} (last 120 lines)\n${text.split('\n').slice(-120).join('\n')}`;
+        });
+        assert.unreachable(`jobs failed: ${failed.join(', ')}\n${details.join('\n')}`);
+      }
       for (const job of JOBS) assert.match(log, new RegExp(`PASS\\s+${job.replace(':', '\\:')}\\b`), `${job} passed`);
       assert.match(log, /pipeline jobs not re-run inside a CI job \(GITLAB_CI=false\)/, 'the nested npm test stopped the recursion');
     } finally {
