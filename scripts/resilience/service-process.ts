@@ -46,6 +46,7 @@ function serviceEnv(port: number, env: Record<string, string>): NodeJS.ProcessEn
 }
 
 function spawnService(port: number, env: Record<string, string>, entry: string, nodeOptions: readonly string[] = []) {
+  assertServiceBuilt(entry);
   const child = spawn(process.execPath, [...nodeOptions, entry], { env: serviceEnv(port, env), stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));

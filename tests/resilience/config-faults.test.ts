@@ -6,7 +6,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recordFigures } from '../../scripts/resilience/figures';
-import { assertServiceBuilt, describeExit, REPO_ROOT, runToExit, type RunResult } from '../../scripts/resilience/service-process';
+import { describeExit, REPO_ROOT, runToExit, type RunResult } from '../../scripts/resilience/service-process';
 
 /**
  * Bad values per variable. The service exports no list of its variables, so this table is kept
@@ -38,7 +38,6 @@ function variablesReadByService(): string[] {
 
 const configFaults = suite('configuration faults stop start-up with one clear line');
 
-configFaults.before(() => assertServiceBuilt());
 
 configFaults('the table covers every variable the service reads', () => {
   const read = variablesReadByService();

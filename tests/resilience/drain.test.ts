@@ -17,7 +17,7 @@ import * as assert from 'uvu/assert';
 import { recordFigures } from '../../scripts/resilience/figures';
 import { runLoad } from '../../scripts/resilience/load';
 import { formatRequest, getStatus, RawConnection, type ExchangeResult } from '../../scripts/resilience/raw-http';
-import { assertServiceBuilt, describeExit, ServiceProcess } from '../../scripts/resilience/service-process';
+import { describeExit, ServiceProcess } from '../../scripts/resilience/service-process';
 import { tally } from '../../scripts/resilience/stats';
 
 /** Short versions of the production values (5 s and 20 s), so the test ends quickly. */
@@ -172,7 +172,6 @@ function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drain
 
 const drain = suite('accepted requests are never lost while the service drains');
 
-drain.before(() => assertServiceBuilt());
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   drain(`${signal}: readiness 503 for the whole drain, every accepted request answered, exit 0 in time`, async () => {

@@ -15,7 +15,7 @@ import { after, runLoad, type LoadResult } from '../../scripts/resilience/load';
 import { labelValues, sampleValue, type Series } from '../../scripts/resilience/metrics';
 import { exchange, getStatus, RawConnection, type ExchangeResult } from '../../scripts/resilience/raw-http';
 import { scrape } from '../../scripts/resilience/scrape';
-import { assertServiceBuilt, ServiceProcess } from '../../scripts/resilience/service-process';
+import { ServiceProcess } from '../../scripts/resilience/service-process';
 import { summarize, tally } from '../../scripts/resilience/stats';
 
 /** Timeouts short enough for a test, in the order production keeps them (keep-alive < headers < request). */
@@ -62,7 +62,6 @@ function checkLabelsBounded(series: readonly Series[]): void {
 
 const hostile = suite('hostile traffic: fuzzed requests and slow clients');
 
-hostile.before(() => assertServiceBuilt());
 
 hostile('fuzzed raw requests: no 5xx, no crash, /health 200 throughout, bounded series', async () => {
   const service = await ServiceProcess.start({ ...TIMEOUTS });

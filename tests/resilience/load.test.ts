@@ -9,7 +9,7 @@ import { after, runLoad, type LoadResult } from '../../scripts/resilience/load';
 import { sampleValue } from '../../scripts/resilience/metrics';
 import type { RequestSpec } from '../../scripts/resilience/raw-http';
 import { requestDrivenKeys, scrape } from '../../scripts/resilience/scrape';
-import { assertServiceBuilt, ServiceProcess } from '../../scripts/resilience/service-process';
+import { ServiceProcess } from '../../scripts/resilience/service-process';
 import { round, summarize, tally } from '../../scripts/resilience/stats';
 
 const LATENCIES_MS = [0, 5, 20, 50] as const;
@@ -68,7 +68,6 @@ function describeFailures(results: readonly LoadResult[]): string {
 const load = suite('load held: three rounds of mixed-latency /api/work traffic');
 
 load('no non-2xx, bounded p99, no RSS growth from round 2 to 3, constant series', async () => {
-  assertServiceBuilt();
   const service = await ServiceProcess.start({}, { inspector: true });
   try {
     const warmUp = await runLoad({ port: service.port, connections: CONNECTIONS, shouldStop: after(WARM_UP_MS), next: workRequest });

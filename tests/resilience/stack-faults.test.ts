@@ -25,11 +25,14 @@ interface Context {
   stack?: ComposeStack;
   prometheus?: PrometheusApi;
   startedAtEpoch: number;
+  /** uvu 0.5 drops an error thrown by a `before` hook silently (and exits 0): keep it for the tests to throw. */
+  setupError?: unknown;
 }
 
 const stackFaults = suite<Context>('faults in the compose stack are seen', { startedAtEpoch: 0 });
 
 function stackOf(context: Context): { stack: ComposeStack; prometheus: PrometheusApi } {
+  if (context.setupError !== undefined) throw context.setupError;
   if (!context.stack || !context.prometheus) throw new Error('the stack did not start');
   return { stack: context.stack, prometheus: context.prometheus };
 }
@@ -56,6 +59,14 @@ async function targetDownAlert(prometheus: PrometheusApi): Promise<Alert | undef
 }
 
 stackFaults.before(async (context) => {
+  try {
+    await startStack(context);
+  } catch (error) {
+    context.setupError = error;
+  }
+});
+
+async function startStack(context: Context): Promise<void> {
   const stack = await ComposeStack.create(TIMINGS);
   context.stack = stack;
   // Alertmanager comes along: Prometheus depends on it. Grafana is not needed to see a fault.
@@ -68,7 +79,7 @@ stackFaults.before(async (context) => {
   context.startedAtEpoch = epochSeconds();
   // A few scrapes of history before any fault.
   await sleep(5_000);
-});
+}
 
 stackFaults.after(async (context) => {
   await context.stack?.down();
@@ -155,9 +166,9 @@ stackFaults('Prometheus recreated from scratch still answers for the samples sto
   const before = await sampleTimes();
   assert.ok(before.length >= 10, `only ${before.length} samples of ${UP} before the restart`);
 
-  // Stronger than `docker compose restart`: a new container (as after an image upgrade), so only
-  // the volume can carry the data across.
-  await stack.compose(['up', '-d', '--force-recreate', '--no-deps', 'prometheus']);
+  // Stronger than `docker compose restart`: a new container (as after an image upgrade) with fresh
+  // anonymous volumes (compose would otherwise copy them over), so only the named volume can carry the data.
+  await stack.compose(['up', '-d', '--force-recreate', '--renew-anon-volumes', '--no-deps', 'prometheus']);
   await waitFor('Prometheus to be ready again', async () => ((await prometheus.ready()) ? true : undefined));
   const after = await waitFor('the stored samples to be queryable', async () => {
     const times = await sampleTimes();
