@@ -63,7 +63,7 @@ startup('every variable, one child process each', async () => {
       let stdout = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      const code = await exitCode(child);
+      const code = await exitCode(child, 10_000);
       assert.is(code, 2, `${variable}: ${stderr}`);
       const lines = stderr.trimEnd().split('\n');
       assert.is(lines.length, 1, `${variable}: ${stderr}`);

@@ -133,6 +133,13 @@ hostile('junk bodies on POST /api/work -> 4xx', async ({ service }) => {
   assert.is(await healthStatus(service.base), 200);
 });
 
+hostile('an oversized chunked body (no Content-Length) -> 413', async ({ service }) => {
+  const chunk = 'y'.repeat(8_000);
+  const chunked = `${chunk.length.toString(16)}\r\n${chunk}\r\n`.repeat(3);
+  const payload = `POST /api/work HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}0\r\n\r\n`;
+  await expectJsonStatus(service, payload, 413);
+});
+
 hostile('an insane X-Request-Id is replaced, a sane one is echoed', async ({ service }) => {
   for (const incoming of ['x'.repeat(200), 'a b', '<script>', 'ü']) {
     const res = await fetch(`${service.base}/health`, { headers: { 'x-request-id': encodeURI(incoming).replace(/%20/g, ' ') } });

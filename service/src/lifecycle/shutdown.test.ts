@@ -1,12 +1,12 @@
 import { connect } from 'node:net';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exitCode, spawnService, waitForLog } from '../testing/process';
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
+function get(port: number, path: string, agent: Agent | false = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -39,6 +39,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   shutdown(`${signal}: ready 503, in-flight request completes, idle sockets close, new connections refused, exit 0`, async () => {
     const child = spawnService({ HOST: '127.0.0.1', PORT: '0', SHUTDOWN_DELAY_MS: '500', SHUTDOWN_TIMEOUT_MS: '15000' });
     const exited = exitCode(child);
+    const keepAlive = new Agent({ keepAlive: true });
     try {
       const listening = await waitForLog(child, (line) => line.msg === 'listening');
       const port = (listening.address as { port: number }).port;
@@ -52,7 +53,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         idle.write('GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n');
       });
 
-      const slow = get(port, '/api/work?latency_ms=4000');
+      // Keep-alive, so its socket goes idle only after close(): the drain must still close it.
+      const slow = get(port, '/api/work?latency_ms=4000', keepAlive);
       // Awaited below; without this a failed assertion would surface as an unhandled rejection.
       slow.catch(() => undefined);
       while ((await activeRequests(port)) < 2) {
@@ -73,6 +75,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       await idleClosed;
       assert.is(await exited, 0);
     } finally {
+      keepAlive.destroy();
       child.kill('SIGKILL');
     }
   });

@@ -1,10 +1,13 @@
-import { Agent, request } from 'node:http';
+import { Agent, METHODS as METHOD_NAMES, request } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { startService } from '../testing/harness';
 
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'PROPFIND', 'MKCOL', 'PURGE', 'REPORT'] as const;
+/** Every method Node's parser accepts, except CONNECT (a tunnel, never routed). */
+const METHODS = METHOD_NAMES.filter((method) => method !== 'CONNECT');
+/** One request each gives every method label value its series: the served methods and one other. */
+const FIRST_METHODS = ['GET', 'HEAD', 'POST', 'PUT'] as const;
 
 interface Probe {
   readonly method: string;
@@ -44,8 +47,8 @@ bounded('thousands of random URLs, methods and query strings add no series', asy
       }),
       { numRuns: 3_000, seed: 20_240_501 },
     );
-    // "After one": one request of every method, so each method label value exists once.
-    for (const method of METHODS) {
+    // "After one": one request per method label value (GET, HEAD, POST, _OTHER).
+    for (const method of FIRST_METHODS) {
       await send(service.port, agent, { method, target: probes[0]?.target ?? '/x' });
     }
     // A scrape is counted once it has been answered: scrape once so its series exists too.

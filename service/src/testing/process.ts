@@ -12,10 +12,18 @@ export function spawnService(env: Record<string, string>): ChildProcess {
   });
 }
 
-export function exitCode(child: ChildProcess): Promise<number | null> {
+/** The exit code; a child still running after `hangAfterMs` is killed and reported as null. */
+export function exitCode(child: ChildProcess, hangAfterMs = 30_000): Promise<number | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
+    if (child.exitCode !== null) {
+      resolve(child.exitCode);
+      return;
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), hangAfterMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
   });
 }
 
