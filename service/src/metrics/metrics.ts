@@ -28,6 +28,8 @@ export type WorkOutcome = 'success' | 'failure';
 @injectable()
 export class Metrics {
   private readonly requestDuration: Histogram<(typeof HTTP_LABELS)[number]>;
+  /** Label children by "method route status": skips prom-client's label hashing per request. */
+  private readonly durationChildren = new Map<string, { observe(value: number): void }>();
   private readonly activeRequests: Gauge;
   private readonly workUnits: Counter;
   private readonly workRequests: Counter<(typeof WORK_OUTCOME_LABELS)[number]>;
@@ -79,14 +81,16 @@ export class Metrics {
   /** `route` is the route template or undefined when nothing matched; never the raw URL. */
   requestFinished(method: string, route: string | undefined, statusCode: number, seconds: number): void {
     this.activeRequests.dec();
-    this.requestDuration.observe(
-      {
-        method: KNOWN_METHODS.has(method) ? method : OTHER_METHOD,
-        route: route ?? UNMATCHED_ROUTE,
-        status_code: statusCode,
-      },
-      seconds,
-    );
+    const methodLabel = KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
+    const routeLabel = route ?? UNMATCHED_ROUTE;
+    // Bounded like the labels themselves: methods x route templates x status codes.
+    const key = `${methodLabel} ${routeLabel} ${statusCode}`;
+    let child = this.durationChildren.get(key);
+    if (child === undefined) {
+      child = this.requestDuration.labels(methodLabel, routeLabel, String(statusCode));
+      this.durationChildren.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   workDone(units: number): void {
