@@ -70,7 +70,12 @@ else
 fi
 
 cd "$CI_PROJECT_DIR/infra-pulumi"
-pulumi stack select "$PULUMI_STACK"
+# The first deploy creates the stack; AWS_REGION (a CI/CD variable) sets its region, unless the
+# committed Pulumi.<stack>.yaml already does.
+pulumi stack select --create "$PULUMI_STACK"
+if [ -n "${AWS_REGION:-}" ]; then
+  pulumi config set aws:region "$AWS_REGION"
+fi
 pulumi config set image "$image"
 echo "ci-pulumi: $action of stack $PULUMI_STACK with image $image"
 
