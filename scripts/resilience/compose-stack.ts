@@ -1,65 +1,17 @@
 // Drives the project's real compose stack for fault tests: a project name of its own, host ports
 // picked free on 127.0.0.1 (so it never collides with a developer's stack), and an override that
 // mounts a Prometheus configuration derived from the shipped one with only its timings shortened.
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { freePort, REPO_ROOT } from './service-process';
-
-const execFileAsync = promisify(execFile);
+import { docker, inspect, runId } from '../testing/docker';
+import { freePort } from '../testing/net';
+import { REPO_ROOT } from '../testing/repo';
 
 export const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
 export const COMPOSE_OVERRIDE = path.join(REPO_ROOT, 'tests', 'resilience', 'overrides', 'docker-compose.resilience.yml');
 const SHIPPED_PROMETHEUS = path.join(REPO_ROOT, 'observability', 'prometheus');
-
-/** Runs `docker ARGS…` from the repository root; a failure carries docker's own words. */
-export async function docker(args: readonly string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync('docker', args, {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...options.env },
-      timeout: options.timeoutMs ?? 120_000,
-      killSignal: 'SIGKILL',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout.trim();
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    const output = `${stdout ?? ''}${stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
-    throw new Error(`docker ${args.join(' ')} failed:\n${output}`, { cause: error });
-  }
-}
-
-/** What a container wrote, stdout and stderr together (`docker logs` splits them again). */
-export async function containerLogs(container: string): Promise<string> {
-  const { stdout, stderr } = await execFileAsync('docker', ['logs', container], { maxBuffer: 16 * 1024 * 1024 });
-  return `${stdout}${stderr}`;
-}
-
-/**
- * Polls `probe` until it returns something other than undefined. The deadline only ends a hung
- * run; nothing here asserts how fast anything happens.
- */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 120_000, intervalMs = 500): Promise<T> {
-  const deadline = performance.now() + deadlineMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (performance.now() > deadline) {
-      throw new Error(`gave up waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
-    }
-    await sleep(intervalMs);
-  }
-}
 
 export interface TestTimings {
   /** Scrape and rule evaluation interval for the test (the shipped file uses 15 s). */
@@ -141,7 +93,7 @@ export class ComposeStack {
    */
   static async create(timings: TestTimings): Promise<ComposeStack> {
     const extraFiles = (process.env.RESILIENCE_COMPOSE_FILES ?? '').split(':').filter(Boolean);
-    const project = `resilience${process.pid}${Date.now().toString(36)}`;
+    const project = runId('resilience');
     const ports = { app: await freePort(), prometheus: await freePort(), alertmanager: await freePort() };
     const prometheusDir = writeTestPrometheusConfig(timings);
     const env = {
@@ -165,10 +117,6 @@ export class ComposeStack {
     return id.split('\n')[0] ?? id;
   }
 
-  async inspect(container: string, template: string): Promise<string> {
-    return docker(['inspect', '-f', template, container]);
-  }
-
   /** Stops and removes everything this stack created: containers, network, volumes, the image it built. */
   async down(): Promise<void> {
     try {
@@ -180,7 +128,7 @@ export class ComposeStack {
 
   /** The image a running service container was created from (compose v1 and v2 name images differently). */
   async imageOf(service: string): Promise<string> {
-    return this.inspect(await this.container(service), '{{.Image}}');
+    return inspect(await this.container(service), '{{.Image}}');
   }
 
   prometheusUrl(pathAndQuery: string): string {

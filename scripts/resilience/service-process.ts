@@ -2,12 +2,12 @@
 // the way a container or a developer starts it, and reports how it ended.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../testing/net';
+import { REPO_ROOT } from '../testing/repo';
 import { getStatus, LOOPBACK } from './raw-http';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /**
  * The built service. RESILIENCE_SERVICE_ENTRY points the harness at another build, e.g. a copy
  * with one protection removed, to prove that the test guarding it then fails.
@@ -19,18 +19,6 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
   /** performance.now() when the process ended. */
   at: number;
-}
-
-/** A port the kernel just handed out on loopback (free unless something grabs it in between). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Only what the service needs: a test must not inherit PORT or LOG_LEVEL from the developer's shell. */

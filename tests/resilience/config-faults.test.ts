@@ -6,7 +6,8 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recordFigures } from '../../scripts/resilience/figures';
-import { describeExit, REPO_ROOT, runToExit, type RunResult } from '../../scripts/resilience/service-process';
+import { describeExit, runToExit, type RunResult } from '../../scripts/resilience/service-process';
+import { REPO_ROOT } from '../../scripts/testing/repo';
 
 /**
  * Bad values per variable. The service exports no list of its variables, so this table is kept

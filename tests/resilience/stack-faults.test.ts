@@ -9,10 +9,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ComposeStack, containerLogs, docker, waitFor } from '../../scripts/resilience/compose-stack';
+import { ComposeStack } from '../../scripts/resilience/compose-stack';
 import { recordFigures } from '../../scripts/resilience/figures';
 import { PrometheusApi, type Alert } from '../../scripts/resilience/prometheus-api';
 import { round } from '../../scripts/resilience/stats';
+import { containerLogs, docker, inspect, waitHealthy } from '../../scripts/testing/docker';
+import { setUpOnce } from '../../scripts/testing/uvu';
+import { waitFor } from '../../scripts/testing/wait';
 
 const TARGET_DOWN_ALERT = 'AppTargetDown';
 const TIMINGS = { intervalSeconds: 1, alert: TARGET_DOWN_ALERT, alertForSeconds: 10 } as const;
@@ -25,29 +28,13 @@ interface Context {
   stack?: ComposeStack;
   prometheus?: PrometheusApi;
   startedAtEpoch: number;
-  /** uvu 0.5 drops an error thrown by a `before` hook silently (and exits 0): keep it for the tests to throw. */
-  setupError?: unknown;
 }
 
 const stackFaults = suite<Context>('faults in the compose stack are seen', { startedAtEpoch: 0 });
 
 function stackOf(context: Context): { stack: ComposeStack; prometheus: PrometheusApi } {
-  if (context.setupError !== undefined) throw context.setupError;
   if (!context.stack || !context.prometheus) throw new Error('the stack did not start');
   return { stack: context.stack, prometheus: context.prometheus };
-}
-
-async function waitHealthy(stack: ComposeStack, service: string, deadlineMs = 120_000): Promise<void> {
-  await waitFor(
-    `${service} to be healthy`,
-    async () => {
-      const container = await stack.container(service);
-      const [status, health] = (await stack.inspect(container, '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}')).split(' ');
-      if (status === 'exited' || status === 'dead') throw new Error(`${service} is ${status}`);
-      return health === 'healthy' ? true : undefined;
-    },
-    deadlineMs,
-  );
 }
 
 async function upValue(prometheus: PrometheusApi): Promise<string | undefined> {
@@ -58,14 +45,6 @@ async function targetDownAlert(prometheus: PrometheusApi): Promise<Alert | undef
   return (await prometheus.alerts()).find((alert) => alert.labels.alertname === TARGET_DOWN_ALERT);
 }
 
-stackFaults.before(async (context) => {
-  try {
-    await startStack(context);
-  } catch (error) {
-    context.setupError = error;
-  }
-});
-
 async function startStack(context: Context): Promise<void> {
   const stack = await ComposeStack.create(TIMINGS);
   context.stack = stack;
@@ -73,7 +52,7 @@ async function startStack(context: Context): Promise<void> {
   await stack.compose(['up', '-d', '--build', 'app', 'prometheus']);
   const prometheus = new PrometheusApi(stack.prometheusUrl(''));
   context.prometheus = prometheus;
-  await waitHealthy(stack, 'app');
+  await waitHealthy(await stack.container('app'));
   await waitFor('Prometheus to be ready', async () => ((await prometheus.ready()) ? true : undefined));
   await waitFor('Prometheus to scrape the app', async () => ((await upValue(prometheus)) === '1' ? true : undefined));
   context.startedAtEpoch = epochSeconds();
@@ -81,14 +60,14 @@ async function startStack(context: Context): Promise<void> {
   await sleep(5_000);
 }
 
-stackFaults.after(async (context) => {
+setUpOnce(stackFaults, startStack, async (context) => {
   await context.stack?.down();
 });
 
 stackFaults('a crashed app container is brought back by its restart policy, and Prometheus sees the new process', async (context) => {
   const { stack, prometheus } = stackOf(context);
   const container = await stack.container('app');
-  const restartsBefore = Number(await stack.inspect(container, '{{.RestartCount}}'));
+  const restartsBefore = Number(await inspect(container, '{{.RestartCount}}'));
   // SIGKILL to the node process itself, from the host: what an OOM kill or a crash looks like.
   // (`docker kill` would not do: Docker counts it as a manual stop, which `unless-stopped` respects.)
   const processes = await docker(['top', container, '-o', 'pid,args']);
@@ -99,20 +78,20 @@ stackFaults('a crashed app container is brought back by its restart policy, and 
   process.kill(pid, 'SIGKILL');
 
   await waitFor('the app container to restart', async () => {
-    const [status, restarts] = (await stack.inspect(container, '{{.State.Status}} {{.RestartCount}}')).split(' ');
+    const [status, restarts] = (await inspect(container, '{{.State.Status}} {{.RestartCount}}')).split(' ');
     if (status === 'exited' || status === 'dead') throw new Error(`the app container is ${status} and was not restarted`);
     return Number(restarts) > restartsBefore ? true : undefined;
-  }, 60_000);
-  await waitHealthy(stack, 'app', 60_000);
+  }, { deadlineMs: 60_000 });
+  await waitHealthy(container, { deadlineMs: 60_000 });
   const healthyAfterMs = performance.now() - killedAt;
   await waitFor('Prometheus to scrape the restarted app', async () => {
     const changes = await prometheus.query(`changes(process_start_time_seconds{job="app"}[5m])`);
     return Number(changes[0]?.value[1] ?? 0) >= 1 && (await upValue(prometheus)) === '1' ? true : undefined;
-  }, 60_000);
+  }, { deadlineMs: 60_000 });
   const lowestUp = (await prometheus.query(`min_over_time(${UP}[5m])`))[0]?.value[1];
 
   recordFigures('4 stack faults: crash', {
-    restartCount: Number(await stack.inspect(container, '{{.RestartCount}}')),
+    restartCount: Number(await inspect(container, '{{.RestartCount}}')),
     crashToHealthySeconds: seconds(healthyAfterMs),
     upZeroRecordedDuringRestart: lowestUp === '0',
   });
@@ -134,14 +113,14 @@ stackFaults('a killed app is recorded as down, the target-down alert goes pendin
       return true;
     }
     return undefined;
-  }, 120_000, 250);
+  }, { deadlineMs: 120_000, intervalMs: 250 });
 
   const restartedAt = performance.now();
   await stack.compose(['start', 'app']);
-  await waitHealthy(stack, 'app', 60_000);
+  await waitHealthy(await stack.container('app'), { deadlineMs: 60_000 });
   await waitFor(`${TARGET_DOWN_ALERT} to resolve`, async () =>
     (await targetDownAlert(prometheus)) === undefined && (await upValue(prometheus)) === '1' ? true : undefined,
-  120_000, 250);
+  { deadlineMs: 120_000, intervalMs: 250 });
   const resolvedAfterMs = performance.now() - restartedAt;
 
   recordFigures('4 stack faults: target down', {
@@ -173,7 +152,7 @@ stackFaults('Prometheus recreated from scratch still answers for the samples sto
   const after = await waitFor('the stored samples to be queryable', async () => {
     const times = await sampleTimes();
     return times.length > 0 ? times : undefined;
-  }, 60_000);
+  }, { deadlineMs: 60_000 });
 
   const kept = new Set(after);
   const missing = before.filter((timestamp) => !kept.has(timestamp));
@@ -198,11 +177,11 @@ stackFaults('the service image with a bad configuration value exits non-zero and
       const states: string[] = [];
       const exitCode = await waitFor(`the container with ${variable}=${value} to exit`, async () => {
         const [status, health, code] = (
-          await docker(['inspect', '-f', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}} {{.State.ExitCode}}', name])
+          await inspect(name, '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}} {{.State.ExitCode}}')
         ).split(' ');
         states.push(health ?? '');
         return status === 'exited' || status === 'dead' ? Number(code) : undefined;
-      }, 60_000, 250);
+      }, { deadlineMs: 60_000, intervalMs: 250 });
       const lines = (await containerLogs(name)).split('\n').filter((line) => line.trim() !== '');
       figures[`${variable}=${value}`] = { exitCode, healthSeen: [...new Set(states.filter(Boolean))], log: lines };
       assert.ok(exitCode !== 0, `${variable}=${value}: the container exited 0`);
