@@ -7,7 +7,11 @@
 // never touches a stack the user already has.
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
-import { docker, freePort, get, inspect, nodeIn, runId, waitFor, waitHealthy } from './support';
+import { docker, inspect, runId, waitHealthy } from '../../scripts/testing/docker';
+import { freePort } from '../../scripts/testing/net';
+import { setUpOnce } from '../../scripts/testing/uvu';
+import { waitFor } from '../../scripts/testing/wait';
+import { get, nodeIn } from './support';
 
 interface PromResponse<T> {
   status: string;
@@ -26,9 +30,9 @@ let env: NodeJS.ProcessEnv = {};
 let appUrl = '';
 let prometheusUrl = '';
 
-const compose = (...args: string[]) => docker(['compose', '--profile', 'loadgen', ...args], env);
-const composeUp = (...args: string[]) => docker(['compose', 'up', ...args], env);
-const containerOf = async (service: string) => (await docker(['compose', 'ps', '-q', service], env)).split('\n')[0] ?? '';
+// `up --build` builds the image: allow it minutes, not docker()'s default bound.
+const compose = (...args: string[]) => docker(['compose', ...args], { env, timeoutMs: 600_000 });
+const containerOf = async (service: string) => (await compose('ps', '-q', service)).split('\n')[0] ?? '';
 
 async function promQuery(query: string): Promise<PromSample[]> {
   const answer = await get(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
@@ -48,34 +52,24 @@ async function startStack(): Promise<void> {
   appUrl = `http://127.0.0.1:${app}`;
   prometheusUrl = `http://127.0.0.1:${prometheus}`;
   try {
-    await composeUp('--build', '-d', ...selected);
+    await compose('up', '--build', '-d', ...selected);
     // No `up --wait` in docker-compose 1.29: poll every container's own health check.
-    const containers = (await docker(['compose', 'ps', '-q'], env)).split('\n').filter(Boolean);
+    const containers = (await compose('ps', '-q')).split('\n').filter(Boolean);
     assert.ok(containers.length > 0, 'compose started no container');
     await Promise.all(containers.map((id) => waitHealthy(id)));
   } catch (error) {
-    const logs = await docker(['compose', 'logs', '--no-color', '--tail', '30'], env).catch(() => '');
+    const logs = await compose('logs', '--no-color', '--tail', '30').catch(() => '');
     console.error(logs);
     throw error;
   }
 }
 
-// uvu 0.5 reports a suite whose before() hook throws as passed (its runner returns from a
-// `finally`), so start-up runs in before() and every test awaits it through before.each().
-let started: Promise<void> = Promise.resolve();
-Stack.before(() => {
-  started = startStack();
-  started.catch(() => undefined);
-});
-Stack.before.each(() => started);
-
-Stack.after(async () => {
-  await started.catch(() => undefined);
-  await compose('down', '--volumes', '--rmi', 'local', '--remove-orphans');
+setUpOnce(Stack, startStack, async () => {
+  await compose('--profile', 'loadgen', 'down', '--volumes', '--rmi', 'local', '--remove-orphans');
 });
 
 Stack('publishes the service on 127.0.0.1 only, and /health answers 200', async () => {
-  assert.match(await docker(['compose', 'port', 'app', '8080'], env), /^127\.0\.0\.1:\d+$/);
+  assert.match(await compose('port', 'app', '8080'), /^127\.0\.0\.1:\d+$/);
   const health = await get(`${appUrl}/health`);
   assert.is(health.status, 200);
   assert.match(health.contentType, /^text\/plain/);
@@ -138,7 +132,7 @@ Stack('the app runs as a non-root user on a read-only root file system', async (
 });
 
 Stack('the loadgen profile drives /api/work with successes and failures', async () => {
-  await docker(['compose', '--profile', 'loadgen', 'up', '-d', 'loadgen'], env);
+  await compose('--profile', 'loadgen', 'up', '-d', 'loadgen');
   // Far more requests than the tests above sent, with every class of answer among them.
   const statuses = await waitFor('loadgen traffic with 2xx, 4xx and 5xx in Prometheus', async () => {
     const result = await promQuery('sum by (status_code) (increase(http_server_request_duration_seconds_count{job="app",route="/api/work"}[1m]))');
@@ -151,7 +145,7 @@ Stack('the loadgen profile drives /api/work with successes and failures', async 
 
 Stack('SIGTERM (docker compose stop) ends the app with exit code 0', async () => {
   const app = await containerOf('app');
-  await docker(['compose', 'stop', 'app'], env);
+  await compose('stop', 'app');
   assert.is(await inspect(app, '{{.State.ExitCode}}'), '0');
 });
 

@@ -4,7 +4,9 @@
 // and exits 0 on SIGTERM without an init process.
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
-import { docker, get, inspect, nodeIn, runId, waitHealthy } from './support';
+import { docker, inspect, runId, waitHealthy } from '../../scripts/testing/docker';
+import { setUpOnce } from '../../scripts/testing/uvu';
+import { get, nodeIn } from './support';
 
 const Image = suite('app image');
 
@@ -20,23 +22,14 @@ async function startContainer(): Promise<void> {
     tag,
     ...Object.entries(buildArgs).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]),
     '.',
-  ]);
+  ], { timeoutMs: 600_000 });
   // As ECS runs it: no --init, so node is PID 1; read-only; no capabilities; any free host port.
   container = await docker(['run', '--detach', '--read-only', '--cap-drop', 'ALL', '--publish', '127.0.0.1::8080', tag]);
   await waitHealthy(container);
   appUrl = `http://${await docker(['port', container, '8080/tcp'])}`;
 }
 
-// uvu 0.5 reports a suite whose before() hook throws as passed: every test awaits start-up.
-let started: Promise<void> = Promise.resolve();
-Image.before(() => {
-  started = startContainer();
-  started.catch(() => undefined);
-});
-Image.before.each(() => started);
-
-Image.after(async () => {
-  await started.catch(() => undefined);
+setUpOnce(Image, startContainer, async () => {
   if (container !== '') await docker(['rm', '--force', '--volumes', container]);
   await docker(['image', 'rm', '--force', tag]).catch(() => undefined);
 });
