@@ -33,29 +33,42 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
-  }
-  return value;
+/** One environment variable: how it reads, what it accepts and its default, for code and docs alike. */
+interface Variable<T> {
+  readonly description: string;
+  readonly accepts: string;
+  /** The default as a person reads it. */
+  readonly defaultText: string;
+  readonly fallback: () => T;
+  /** The parsed value, or undefined when `raw` is not acceptable. */
+  readonly parse: (raw: string) => T | undefined;
 }
 
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const found = allowed.find((candidate) => candidate === raw);
-  if (found === undefined) throw new ConfigError(name, `one of ${allowed.join(', ')}`, raw);
-  return found;
+function integer(fallback: number, min: number, max: number, description: string): Variable<number> {
+  return {
+    description,
+    accepts: `an integer from ${min} to ${max}`,
+    defaultText: String(fallback),
+    fallback: () => fallback,
+    parse: (raw) => {
+      const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+      return Number.isSafeInteger(value) && value >= min && value <= max ? value : undefined;
+    },
+  };
 }
 
-function text(env: Env, name: string, fallback: string, pattern: RegExp, accepts: string): string {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!pattern.test(raw)) throw new ConfigError(name, accepts, raw);
-  return raw;
+function oneOf<T extends string>(fallback: T, allowed: readonly T[], description: string): Variable<T> {
+  return {
+    description,
+    accepts: `one of ${allowed.join(', ')}`,
+    defaultText: fallback,
+    fallback: () => fallback,
+    parse: (raw) => allowed.find((candidate) => candidate === raw),
+  };
+}
+
+function text(fallback: () => string, defaultText: string, pattern: RegExp, accepts: string, description: string): Variable<string> {
+  return { description, accepts, defaultText, fallback, parse: (raw) => (pattern.test(raw) ? raw : undefined) };
 }
 
 function packageVersion(): string {
@@ -66,34 +79,79 @@ function packageVersion(): string {
 
 const DAY_MS = 86_400_000;
 const LABEL_VALUE = /^[\w.+:/-]{1,128}$/;
+const LABEL_ACCEPTS = '1-128 characters of [A-Za-z0-9_.+:/-]';
+
+/** Every variable the service reads. The timeouts keep KEEP_ALIVE < HEADERS <= REQUEST (checked below). */
+const VARIABLES = {
+  PORT: integer(8080, 0, 65_535, 'TCP port to listen on (0: any free port)'),
+  HOST: text(() => '0.0.0.0', '0.0.0.0', /^[\w.:[\]-]{1,253}$/, 'a host name or IP address', 'address to listen on'),
+  LOG_LEVEL: oneOf('info', LOG_LEVELS, 'lowest level logged (JSON lines on stdout)'),
+  SHUTDOWN_DELAY_MS: integer(5_000, 0, 600_000, 'after SIGTERM/SIGINT, how long /ready answers 503 before the server stops accepting; less than SHUTDOWN_TIMEOUT_MS'),
+  SHUTDOWN_TIMEOUT_MS: integer(20_000, 1, 600_000, 'hard deadline from the signal to exit; open connections are dropped then'),
+  KEEP_ALIVE_TIMEOUT_MS: integer(65_000, 1, DAY_MS, 'idle keep-alive connections close after this; above a load balancer idle timeout (AWS ALB: 60 s)'),
+  HEADERS_TIMEOUT_MS: integer(66_000, 1, DAY_MS, 'bound on receiving request headers; greater than KEEP_ALIVE_TIMEOUT_MS'),
+  REQUEST_TIMEOUT_MS: integer(90_000, 1, DAY_MS, 'bound on receiving a whole request; at least HEADERS_TIMEOUT_MS'),
+  APP_VERSION: text(packageVersion, 'the version in service/package.json', LABEL_VALUE, LABEL_ACCEPTS, 'version label of app_build_info'),
+  GIT_REVISION: text(() => 'unknown', 'unknown', LABEL_VALUE, LABEL_ACCEPTS, 'revision label of app_build_info'),
+} as const;
+
+type VariableName = keyof typeof VARIABLES;
+type ValueOf<N extends VariableName> = ReturnType<(typeof VARIABLES)[N]['fallback']>;
+
+export interface ConfigVariable {
+  readonly name: VariableName;
+  readonly default: string;
+  /** What a valid value looks like; the start-up error says the same. */
+  readonly accepts: string;
+  readonly description: string;
+}
+
+/** The variables, their defaults and accepted values: one source for tests and documentation. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
+  (Object.keys(VARIABLES) as VariableName[]).map((name) =>
+    Object.freeze({ name, default: VARIABLES[name].defaultText, accepts: VARIABLES[name].accepts, description: VARIABLES[name].description }),
+  ),
+);
+
+function read<N extends VariableName>(env: Env, name: N): ValueOf<N> {
+  const variable = VARIABLES[name] as unknown as Variable<ValueOf<N>>;
+  const raw = env[name];
+  if (raw === undefined || raw === '') return variable.fallback();
+  const value = variable.parse(raw);
+  if (value === undefined) throw new ConfigError(name, variable.accepts, raw);
+  return value;
+}
+
+/** A relation between two variables failed: the error names `name`, and says what it must be relative to `other`. */
+function orderError(name: VariableName, relation: string, other: VariableName, bound: number, value: number): ConfigError {
+  return new ConfigError(name, `${relation} ${other} (${bound})`, String(value));
+}
 
 /** Reads and validates the environment once; the result is frozen and injected as a value. */
 export function loadConfig(env: Env): Config {
   const config: Config = {
-    port: integer(env, 'PORT', 8080, 0, 65_535),
-    host: text(env, 'HOST', '0.0.0.0', /^[\w.:[\]-]{1,253}$/, 'a host name or IP address'),
-    logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
-    shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5_000, 0, 600_000),
-    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 20_000, 1, 600_000),
-    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 1, DAY_MS),
-    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_MS', 66_000, 1, DAY_MS),
-    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 1, DAY_MS),
-    appVersion: text(env, 'APP_VERSION', packageVersion(), LABEL_VALUE, '1-128 characters of [A-Za-z0-9_.+:/-]'),
-    gitRevision: text(env, 'GIT_REVISION', 'unknown', LABEL_VALUE, '1-128 characters of [A-Za-z0-9_.+:/-]'),
+    port: read(env, 'PORT'),
+    host: read(env, 'HOST'),
+    logLevel: read(env, 'LOG_LEVEL'),
+    shutdownDelayMs: read(env, 'SHUTDOWN_DELAY_MS'),
+    shutdownTimeoutMs: read(env, 'SHUTDOWN_TIMEOUT_MS'),
+    keepAliveTimeoutMs: read(env, 'KEEP_ALIVE_TIMEOUT_MS'),
+    headersTimeoutMs: read(env, 'HEADERS_TIMEOUT_MS'),
+    requestTimeoutMs: read(env, 'REQUEST_TIMEOUT_MS'),
+    appVersion: read(env, 'APP_VERSION'),
+    gitRevision: read(env, 'GIT_REVISION'),
   };
-  if (config.shutdownDelayMs >= config.shutdownTimeoutMs) {
-    throw new ConfigError(
-      'SHUTDOWN_DELAY_MS',
-      `less than SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs})`,
-      String(config.shutdownDelayMs),
-    );
+  const { shutdownDelayMs, shutdownTimeoutMs, keepAliveTimeoutMs, headersTimeoutMs, requestTimeoutMs } = config;
+  if (shutdownDelayMs >= shutdownTimeoutMs) {
+    throw orderError('SHUTDOWN_DELAY_MS', 'less than', 'SHUTDOWN_TIMEOUT_MS', shutdownTimeoutMs, shutdownDelayMs);
   }
-  if (config.headersTimeoutMs <= config.keepAliveTimeoutMs) {
-    throw new ConfigError(
-      'HEADERS_TIMEOUT_MS',
-      `greater than KEEP_ALIVE_TIMEOUT_MS (${config.keepAliveTimeoutMs})`,
-      String(config.headersTimeoutMs),
-    );
+  if (headersTimeoutMs <= keepAliveTimeoutMs) {
+    throw orderError('HEADERS_TIMEOUT_MS', 'greater than', 'KEEP_ALIVE_TIMEOUT_MS', keepAliveTimeoutMs, headersTimeoutMs);
+  }
+  // Node applies the smaller of the two to headers (and its createServer() options refuse
+  // headersTimeout > requestTimeout), so a larger headers timeout would silently never apply.
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw orderError('REQUEST_TIMEOUT_MS', 'at least', 'HEADERS_TIMEOUT_MS', headersTimeoutMs, requestTimeoutMs);
   }
   return Object.freeze(config);
 }
