@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { TOKENS } from './di/tokens';
 import { type Readiness } from './lifecycle/readiness';
 import { FakeClock, FixedRandom } from './testing/fakes';
-import { type RunningService, healthStatus, startService } from './testing/harness';
+import { type RunningService, healthStatus, rawRequest, startService } from './testing/harness';
 
 interface Context {
   service: RunningService;
@@ -111,8 +111,30 @@ endpoints('unknown route -> 404 JSON; wrong method -> 405 with Allow', async ({ 
   assert.equal(await missing.json(), { error: 'not found' });
   const wrong = await fetch(`${service.base}/health`, { method: 'DELETE' });
   assert.is(wrong.status, 405);
-  assert.is(wrong.headers.get('allow'), 'GET');
+  assert.is(wrong.headers.get('allow'), 'GET, HEAD');
   assert.equal(await wrong.json(), { error: 'method not allowed' });
+});
+
+endpoints('HEAD on every GET route: the GET status and headers, no body (curl -I)', async ({ service }) => {
+  const readiness = service.scope.resolve<Readiness>(TOKENS.Readiness);
+  for (const target of ['/health', '/ready', '/metrics', '/api/work?size=1', '/api/work?size=0']) {
+    const get = await rawRequest(service.port, `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    const head = await rawRequest(service.port, `HEAD ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    assert.is(head.status, get.status, target);
+    assert.ok(get.status !== 404 && get.status !== 405, `${target}: ${get.status}`);
+    assert.is(head.body, '', `${target}: no body`);
+    assert.match(head.headers, /\r\nx-request-id: /i, target);
+    const type = (raw: string): string | undefined => /\r\ncontent-type: ([^\r]+)/i.exec(raw)?.[1];
+    assert.is(type(head.headers), type(get.headers), target);
+    if (target !== '/metrics') {
+      // The scrape's own series change between the two requests; the others answer the same bytes.
+      assert.match(head.headers, new RegExp(`\r\ncontent-length: ${Buffer.byteLength(get.body)}\r\n`, 'i'), target);
+    }
+  }
+  readiness.startDraining();
+  assert.is((await rawRequest(service.port, 'HEAD /ready HTTP/1.1\r\nHost: localhost\r\n\r\n')).status, 503);
+  const metrics = await (await fetch(`${service.base}/metrics`)).text();
+  assert.match(metrics, /method="HEAD",route="\/health",status_code="200"/);
 });
 
 endpoints('a handler exception -> 500 JSON, logged once with the request id, still serving', async ({ service }) => {
@@ -143,11 +165,12 @@ endpoints('one JSON log line per request; probes and scrapes only at debug', asy
   assert.type(line?.durationMs, 'number');
 });
 
-endpoints('node:http timeouts outlast an AWS load balancer idle timeout', ({ service }) => {
+endpoints('node:http timeouts outlast an AWS load balancer idle timeout, and each one applies', ({ service }) => {
   const http = service.server.server;
   assert.is(http.keepAliveTimeout, 65_000);
   assert.ok(http.headersTimeout > http.keepAliveTimeout);
-  assert.is(http.requestTimeout, 30_000);
+  assert.ok(http.requestTimeout >= http.headersTimeout, "a smaller request timeout would cut the headers timeout short");
+  assert.is(http.requestTimeout, 90_000);
 });
 
 endpoints.run();

@@ -19,25 +19,36 @@ export interface RouteDeps {
   readonly work: WorkService;
 }
 
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/**
+ * GET and HEAD alike, as HTTP defines HEAD (`curl -I` works): restify does not map one onto the
+ * other, and it leaves out the body of every HEAD response itself, keeping status and headers.
+ */
+function getAndHead(server: Server, path: string, handler: Handler): void {
+  server.get(path, handler);
+  server.head(path, handler);
+}
+
 /** Handlers are async and throw; errors reach `sendError` through restify's `restifyError`. */
 export function registerRoutes(server: Server, { metrics, readiness, work }: RouteDeps): void {
   // Liveness: the process answers; no dependencies.
-  server.get(ROUTES.health, async (_req: Request, res: Response) => {
+  getAndHead(server, ROUTES.health, async (_req: Request, res: Response) => {
     send(res, 200, "OK I'm healthy", TEXT);
   });
 
   // Readiness: 503 from the moment shutdown begins, so the load balancer stops sending.
-  server.get(ROUTES.ready, async (_req: Request, res: Response) => {
+  getAndHead(server, ROUTES.ready, async (_req: Request, res: Response) => {
     if (readiness.isDraining) send(res, 503, 'draining', TEXT);
     else send(res, 200, 'OK', TEXT);
   });
 
-  server.get(ROUTES.metrics, async (_req: Request, res: Response) => {
+  getAndHead(server, ROUTES.metrics, async (_req: Request, res: Response) => {
     const body = await metrics.render();
     send(res, 200, body, metrics.contentType);
   });
 
-  server.get(ROUTES.work, async (req: Request, res: Response) => {
+  getAndHead(server, ROUTES.work, async (req: Request, res: Response) => {
     const params = parseWorkParams(paramsFromQuery(req.getUrl().searchParams));
     send(res, 200, JSON.stringify(await work.run(params)), JSON_TYPE);
   });
