@@ -15,6 +15,9 @@ const JOBS = ['lint', 'test', 'test:observability'];
 
 const Jobs = suite('pipeline jobs run with gitlab-ci-local --force-shell-executor');
 
+/** gitlab-ci-local's summary line for a passed job: ` PASS  lint`, or ` PASS  [ 40 s] lint` with timings. */
+const passLine = (job: string): RegExp => new RegExp(`PASS\\s+(?:\\[[^\\]]*\\]\\s+)?${job.replace(':', '\\:')}(?=\\s|$)`, 'm');
+
 if (process.env.GITLAB_CI !== undefined) {
   Jobs(`not re-run inside a CI job (GITLAB_CI=${process.env.GITLAB_CI}): ${JOBS.join(', ')} are this run`, () => {
     console.log(`pipeline jobs not re-run inside a CI job (GITLAB_CI=${process.env.GITLAB_CI})`);
@@ -32,14 +35,14 @@ if (process.env.GITLAB_CI !== undefined) {
       if (result.code !== 0) {
         // gitlab-ci-local keeps each job's full output in its state folder; show the failed ones'.
         const outputs = path.join(repo.dir, '.gitlab-ci-local', 'output');
-        const failed = JOBS.filter((job) => !new RegExp(`PASS\\s+${job.replace(':', '\\:')}\\b`).test(log));
+        const failed = JOBS.filter((job) => !passLine(job).test(log));
         const details = (fs.existsSync(outputs) ? fs.readdirSync(outputs) : []).map((file) => {
           const text = fs.readFileSync(path.join(outputs, file), 'utf8');
           return `--- ${file} (last 120 lines)\n${text.split('\n').slice(-120).join('\n')}`;
         });
         assert.unreachable(`jobs failed: ${failed.join(', ')}\n${details.join('\n')}`);
       }
-      for (const job of JOBS) assert.match(log, new RegExp(`PASS\\s+${job.replace(':', '\\:')}\\b`), `${job} passed`);
+      for (const job of JOBS) assert.match(log, passLine(job), `${job} passed`);
       assert.match(log, /pipeline jobs not re-run inside a CI job \(GITLAB_CI=false\)/, 'the nested npm test stopped the recursion');
     } finally {
       repo.remove();
