@@ -17,7 +17,9 @@ declare module 'autocannon' {
 
   interface Histogram {
     average: number;
+    p50: number;
     p99: number;
+    max: number;
   }
 
   interface Result {
