@@ -30,7 +30,8 @@ export class Metrics {
   private readonly requestDuration: Histogram<(typeof HTTP_LABELS)[number]>;
   /** Label children by "method route status": skips prom-client's label hashing per request. */
   private readonly durationChildren = new Map<string, { observe(value: number): void }>();
-  private readonly activeRequests: Gauge;
+  /** Requests in flight; a plain number per request, read into the gauge when scraped. */
+  private inFlight = 0;
   private readonly workUnits: Counter;
   private readonly workRequests: Counter<(typeof WORK_OUTCOME_LABELS)[number]>;
 
@@ -47,10 +48,14 @@ export class Metrics {
       buckets: [...HTTP_DURATION_BUCKETS],
       registers,
     });
-    this.activeRequests = new Gauge({
+    const inFlight = (): number => this.inFlight;
+    new Gauge({
       name: HTTP_ACTIVE_REQUESTS,
       help: 'HTTP requests in flight.',
       registers,
+      collect() {
+        this.set(inFlight());
+      },
     });
     new Gauge({
       name: BUILD_INFO,
@@ -75,12 +80,12 @@ export class Metrics {
   }
 
   requestStarted(): void {
-    this.activeRequests.inc();
+    this.inFlight += 1;
   }
 
   /** `route` is the route template or undefined when nothing matched; never the raw URL. */
   requestFinished(method: string, route: string | undefined, statusCode: number, seconds: number): void {
-    this.activeRequests.dec();
+    this.inFlight -= 1;
     const methodLabel = KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
     const routeLabel = route ?? UNMATCHED_ROUTE;
     // Bounded like the labels themselves: methods x route templates x status codes.
