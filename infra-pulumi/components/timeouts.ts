@@ -18,8 +18,8 @@ export const HEADERS_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 1000;
 
 /**
  * Seconds the ALB keeps a deregistering target for in-flight requests (AWS default 300 s). ECS sends
- * SIGTERM only after this, so it bounds every deploy and scale-in; the longest request the service
- * serves is REQUEST_TIMEOUT_MS = 30 s.
+ * SIGTERM only after this, so it bounds every deploy and scale-in. The service's slowest answer is
+ * /api/work at its 5 s latency bound, well inside it; the service drains what is left on SIGTERM.
  */
 export const DEREGISTRATION_DELAY_SECONDS = 30;
 
