@@ -9,7 +9,6 @@ import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
 import { docker, inspect, runId, waitHealthy } from '../../scripts/testing/docker';
 import { freePort } from '../../scripts/testing/net';
-import { setUpOnce } from '../../scripts/testing/uvu';
 import { waitFor } from '../../scripts/testing/wait';
 import { get, nodeIn } from './support';
 
@@ -64,7 +63,8 @@ async function startStack(): Promise<void> {
   }
 }
 
-setUpOnce(Stack, startStack, async () => {
+Stack.before(startStack);
+Stack.after(async () => {
   await compose('--profile', 'loadgen', 'down', '--volumes', '--rmi', 'local', '--remove-orphans');
 });
 

@@ -5,7 +5,6 @@
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
 import { docker, inspect, runId, waitHealthy } from '../../scripts/testing/docker';
-import { setUpOnce } from '../../scripts/testing/uvu';
 import { get, nodeIn } from './support';
 
 const Image = suite('app image');
@@ -29,7 +28,8 @@ async function startContainer(): Promise<void> {
   appUrl = `http://${await docker(['port', container, '8080/tcp'])}`;
 }
 
-setUpOnce(Image, startContainer, async () => {
+Image.before(startContainer);
+Image.after(async () => {
   if (container !== '') await docker(['rm', '--force', '--volumes', container]);
   await docker(['image', 'rm', '--force', tag]).catch(() => undefined);
 });

@@ -14,7 +14,6 @@ import { recordFigures } from '../../scripts/resilience/figures';
 import { PrometheusApi, type Alert } from '../../scripts/resilience/prometheus-api';
 import { round } from '../../scripts/resilience/stats';
 import { containerLogs, docker, inspect, waitHealthy } from '../../scripts/testing/docker';
-import { setUpOnce } from '../../scripts/testing/uvu';
 import { waitFor } from '../../scripts/testing/wait';
 
 const TARGET_DOWN_ALERT = 'AppTargetDown';
@@ -60,7 +59,8 @@ async function startStack(context: Context): Promise<void> {
   await sleep(5_000);
 }
 
-setUpOnce(stackFaults, startStack, async (context) => {
+stackFaults.before(startStack);
+stackFaults.after(async (context) => {
   await context.stack?.down();
 });
 
