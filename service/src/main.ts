@@ -28,7 +28,14 @@ function start(): void {
     process.exit(1);
   });
 
+  // A taken port or an address this host does not have: one line saying so, not a crash report.
+  const listenFailed = (err: Error): void => {
+    deps.logger.fatal({ err, host: config.host, port: config.port }, 'cannot listen');
+    process.exit(1);
+  };
+  server.once('error', listenFailed);
   server.listen(config.port, config.host, () => {
+    server.off('error', listenFailed);
     deps.logger.info({ address: server.address(), version: config.appVersion }, 'listening');
   });
 }
