@@ -198,6 +198,20 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
     }
   });
 
+  // Pulumi sends a resource to the engine only once everything it depends on exists, so the mocks
+  // see the order a real deploy creates things in. ECS rejects a target group that no listener or
+  // rule attaches to the ALB yet ("does not have an associated load balancer").
+  test('ECS registers targets only after the ALB routes to the target group and blocks /metrics', ({ run }) => {
+    const created = (r: RecordedResource): number => run.resources.indexOf(r);
+    const service = run.one(T.service);
+    const routing = [...run.ofType(T.listener), ...run.ofType(T.rule)];
+    const forwardsToTargetGroup = (r: RecordedResource): boolean =>
+      [...(input<{ type: string; targetGroupArn?: string }[] | undefined>(r, 'defaultActions') ?? []), ...(input<{ type: string; targetGroupArn?: string }[] | undefined>(r, 'actions') ?? [])]
+        .some((a) => a.type === 'forward' && a.targetGroupArn === arnOf(run.one(T.targetGroup)));
+    assert.ok(routing.some(forwardsToTargetGroup), 'a listener or rule forwards to the target group');
+    for (const r of routing) assert.ok(created(r) < created(service), `${r.type} ${r.name} exists before the ECS service`);
+  });
+
   test('the target group checks /ready, drains quickly, and the ALB idles out before Node does', ({ run }) => {
     const tg = run.one(T.targetGroup);
     assert.equal(input<{ path: string }>(tg, 'healthCheck').path, '/ready');

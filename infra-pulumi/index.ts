@@ -41,7 +41,7 @@ const service = new Service(name, {
   albSecurityGroupId: edge.albSecurityGroupId,
   targetGroupArn: edge.targetGroupArn,
   requestCountResourceLabel: edge.requestCountResourceLabel,
-  loadBalancerReady: edge.listeners,
+  loadBalancerReady: edge.routing,
   ampWorkspaceArn: metrics.workspaceArn,
   collectorConfigParameterArn: metrics.collectorConfigParameterArn,
 }, opts);

@@ -41,8 +41,12 @@ export class Edge extends pulumi.ComponentResource {
   public readonly targetGroupArn: pulumi.Output<string>;
   /** "app/<name>/<id>/targetgroup/<name>/<id>", the label ALBRequestCountPerTarget scaling needs. */
   public readonly requestCountResourceLabel: pulumi.Output<string>;
-  /** The listeners the service must wait for before it registers targets. */
-  public readonly listeners: aws.lb.Listener[];
+  /**
+   * The listeners and rules that route to the target group and block /metrics. ECS refuses a
+   * target group no listener or rule attaches to the ALB yet, and targets registered before the
+   * /metrics block exists would serve /metrics publicly: the service waits for all of them.
+   */
+  public readonly routing: pulumi.Resource[];
   public readonly cloudfrontDistributionId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -89,7 +93,7 @@ export class Edge extends pulumi.ComponentResource {
     }, { parent: this });
 
     const forward = { type: 'forward', targetGroupArn: targetGroup.arn };
-    const listeners: aws.lb.Listener[] = [];
+    const routing: pulumi.Resource[] = [];
     let url: pulumi.Output<string>;
 
     if (args.https.mode === 'cloudfront') {
@@ -113,14 +117,13 @@ export class Edge extends pulumi.ComponentResource {
         port: 80,
         defaultActions: [forbidden],
       }, { parent: this });
-      listeners.push(listener);
-      this.blockMetrics(name, listener);
-      new aws.lb.ListenerRule(`${name}-from-cloudfront`, {
+      const fromCloudfront = new aws.lb.ListenerRule(`${name}-from-cloudfront`, {
         listenerArn: listener.arn,
         priority: 100,
         conditions: [{ httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [originSecret.result] } }],
         actions: [forward],
       }, { parent: this });
+      routing.push(listener, fromCloudfront, this.blockMetrics(name, listener));
 
       const cachingDisabled = aws.cloudfront.getCachePolicyOutput({ name: 'Managed-CachingDisabled' }, { parent: this });
       const allViewerExceptHost = aws.cloudfront.getOriginRequestPolicyOutput({ name: 'Managed-AllViewerExceptHostHeader' }, { parent: this });
@@ -203,14 +206,13 @@ export class Edge extends pulumi.ComponentResource {
         certificateArn: validated.certificateArn,
         defaultActions: [forward],
       }, { parent: this });
-      this.blockMetrics(name, https);
       const redirect = new aws.lb.Listener(`${name}-http`, {
         loadBalancerArn: loadBalancer.arn,
         protocol: 'HTTP',
         port: 80,
         defaultActions: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
       }, { parent: this });
-      listeners.push(https, redirect);
+      routing.push(https, redirect, this.blockMetrics(name, https));
 
       // A only, no AAAA: the VPC and so the ALB are IPv4-only. CloudFront mode serves IPv6 viewers.
       new aws.route53.Record(`${name}-alias`, {
@@ -228,7 +230,7 @@ export class Edge extends pulumi.ComponentResource {
     this.albDnsName = loadBalancer.dnsName;
     this.targetGroupArn = targetGroup.arn;
     this.requestCountResourceLabel = pulumi.interpolate`${loadBalancer.arnSuffix}/${targetGroup.arnSuffix}`;
-    this.listeners = listeners;
+    this.routing = routing;
     this.registerOutputs({
       url: this.url,
       albSecurityGroupId: this.albSecurityGroupId,
@@ -239,8 +241,8 @@ export class Edge extends pulumi.ComponentResource {
   }
 
   /** The first rule of the public listener: /metrics is for the in-task collector only. */
-  private blockMetrics(name: string, listener: aws.lb.Listener): void {
-    new aws.lb.ListenerRule(`${name}-block-metrics`, {
+  private blockMetrics(name: string, listener: aws.lb.Listener): aws.lb.ListenerRule {
+    return new aws.lb.ListenerRule(`${name}-block-metrics`, {
       listenerArn: listener.arn,
       priority: 1,
       conditions: [{ pathPattern: { values: BLOCKED_PATHS } }],

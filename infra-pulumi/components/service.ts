@@ -41,7 +41,7 @@ export interface ServiceArgs {
   albSecurityGroupId: pulumi.Input<string>;
   targetGroupArn: pulumi.Input<string>;
   requestCountResourceLabel: pulumi.Input<string>;
-  /** Resources (listeners) that must exist before ECS registers targets. */
+  /** Listeners and rules that must exist before ECS registers targets (Edge.routing). */
   loadBalancerReady: pulumi.Resource[];
 
   /** From the Metrics component. */
