@@ -3,6 +3,16 @@ import * as assert from 'uvu/assert';
 import { CONFIG_VARIABLES, type Config, ConfigError, loadConfig } from './config';
 import { exitCode, spawnService } from './testing/process';
 
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`${JSON.stringify(env)} was accepted`);
+}
+
 const parsing = suite('config parsing');
 
 parsing('defaults', () => {
@@ -34,19 +44,14 @@ parsing('values from the environment', () => {
   assert.is(config.gitRevision, 'abc123');
 });
 
+parsing('HOST: an IPv6 address bare, not in URL brackets that listen() cannot use', () => {
+  assert.is(loadConfig({ HOST: '::1' }).host, '::1');
+  assert.is(configError({ HOST: '[::1]' }).variable, 'HOST');
+});
+
 parsing('the error names the variable and what it accepts', () => {
   assert.throws(() => loadConfig({ PORT: '80a' }), (err: unknown) => err instanceof ConfigError && err.variable === 'PORT' && /integer from 0 to 65535/.test(err.message));
 });
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error(`${JSON.stringify(env)} was accepted`);
-}
 
 parsing('timeouts: keep-alive < headers <= request, or start-up names the one out of order', () => {
   const headersNotAboveKeepAlive = configError({ KEEP_ALIVE_TIMEOUT_MS: '70000', HEADERS_TIMEOUT_MS: '70000' });

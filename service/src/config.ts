@@ -84,7 +84,8 @@ const LABEL_ACCEPTS = '1-128 characters of [A-Za-z0-9_.+:/-]';
 /** Every variable the service reads. The timeouts keep KEEP_ALIVE < HEADERS <= REQUEST (checked below). */
 const VARIABLES = {
   PORT: integer(8080, 0, 65_535, 'TCP port to listen on (0: any free port)'),
-  HOST: text(() => '0.0.0.0', '0.0.0.0', /^[\w.:[\]-]{1,253}$/, 'a host name or IP address', 'address to listen on'),
+  // No brackets: listen() takes "::1", and looks "[::1]" up as a host name that does not exist.
+  HOST: text(() => '0.0.0.0', '0.0.0.0', /^[\w.:-]{1,253}$/, 'a host name or IP address', 'address to listen on'),
   LOG_LEVEL: oneOf('info', LOG_LEVELS, 'lowest level logged (JSON lines on stdout)'),
   SHUTDOWN_DELAY_MS: integer(5_000, 0, 600_000, 'after SIGTERM/SIGINT, how long /ready answers 503 before the server stops accepting; less than SHUTDOWN_TIMEOUT_MS'),
   SHUTDOWN_TIMEOUT_MS: integer(20_000, 1, 600_000, 'hard deadline from the signal to exit; open connections are dropped then'),
