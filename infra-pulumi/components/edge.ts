@@ -154,9 +154,10 @@ export class Edge extends pulumi.ComponentResource {
           allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
           cachedMethods: ['GET', 'HEAD'],
           // An API: nothing is cached, every header but Host and every query string reach the origin.
+          // No `compress`: CloudFront compresses only under a cache policy that enables gzip or
+          // brotli, which CachingDisabled does not.
           cachePolicyId: cachingDisabled.apply((p) => p.id ?? ''),
           originRequestPolicyId: allViewerExceptHost.apply((p) => p.id ?? ''),
-          compress: true,
         },
         restrictions: { geoRestriction: { restrictionType: 'none' } },
         viewerCertificate: { cloudfrontDefaultCertificate: true },
