@@ -2,7 +2,7 @@
 // image that docker-compose.yml pins, run through Docker. With neither, fail with one line
 // saying what to install: these tests never skip.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { COMPOSE_FILE } from './paths';
 
 export type PrometheusBinary = 'promtool' | 'prometheus';
@@ -24,13 +24,11 @@ export interface PrometheusBinaries {
   command(binary: PrometheusBinary, args: string[], mounts?: Mount[]): Command;
 }
 
-// Used only when there is no docker-compose.yml to read the pinned tag from.
-const FALLBACK_IMAGE = 'prom/prometheus:v3.5.0';
-
+/** The prom/prometheus image docker-compose.yml runs: the one place that holds its version. */
 export function pinnedPrometheusImage(): string {
-  if (!existsSync(COMPOSE_FILE)) return FALLBACK_IMAGE;
-  const match = /image:\s*["']?(prom\/prometheus:[\w.-]+)/.exec(readFileSync(COMPOSE_FILE, 'utf8'));
-  return match?.[1] ?? FALLBACK_IMAGE;
+  const image = /image:\s*["']?(prom\/prometheus:[\w.-]+)/.exec(readFileSync(COMPOSE_FILE, 'utf8'))?.[1];
+  if (image === undefined) throw new Error(`${COMPOSE_FILE} runs no prom/prometheus:<tag> image`);
+  return image;
 }
 
 function succeeds(file: string, args: string[]): boolean {
