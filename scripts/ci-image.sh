@@ -15,14 +15,14 @@ mode=${1:-}
 sha_tag="$DOCKERHUB_REPO:$CI_COMMIT_SHA"
 version=${CI_COMMIT_TAG:+${CI_COMMIT_TAG#v}}
 
-# Every image says where it came from (OCI annotations) and tells the service its build info.
+# The Dockerfile turns these into the OCI labels (where the image came from) and into the
+# service's build info (app_build_info).
 set -- \
-  --label "org.opencontainers.image.revision=$CI_COMMIT_SHA" \
-  --label "org.opencontainers.image.source=${CI_PROJECT_URL:-unknown}" \
   --build-arg "REVISION=$CI_COMMIT_SHA" \
+  --build-arg "SOURCE=${CI_PROJECT_URL:-unknown}" \
   --tag "$sha_tag"
 if [ -n "$version" ]; then
-  set -- "$@" --label "org.opencontainers.image.version=$version" --build-arg "VERSION=$version"
+  set -- "$@" --build-arg "VERSION=$version"
 fi
 
 case "$mode" in
