@@ -36,19 +36,6 @@ endpoints('GET /health -> 200 text/plain "OK I\'m healthy"', async ({ service })
   assert.is(await res.text(), "OK I'm healthy");
 });
 
-endpoints('GET /ready -> 200 while serving, 503 once draining', async ({ service }) => {
-  const before = await fetch(`${service.base}/ready`);
-  assert.is(before.status, 200);
-  assert.is(await before.text(), 'OK');
-  const readiness = service.scope.resolve<Readiness>(TOKENS.Readiness);
-  readiness.startDraining();
-  const during = await fetch(`${service.base}/ready`);
-  assert.is(during.status, 503);
-  assert.is(during.headers.get('connection'), 'close');
-  await during.text();
-  assert.is(await healthStatus(service.base), 200, 'liveness does not follow readiness');
-});
-
 endpoints('GET /metrics -> Prometheus text with every family of the contract', async ({ service }) => {
   const res = await fetch(`${service.base}/metrics`);
   assert.is(res.status, 200);
@@ -116,7 +103,6 @@ endpoints('unknown route -> 404 JSON; wrong method -> 405 with Allow', async ({ 
 });
 
 endpoints('HEAD on every GET route: the GET status and headers, no body (curl -I)', async ({ service }) => {
-  const readiness = service.scope.resolve<Readiness>(TOKENS.Readiness);
   for (const target of ['/health', '/ready', '/metrics', '/api/work?size=1', '/api/work?size=0']) {
     const get = await rawRequest(service.port, `GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
     const head = await rawRequest(service.port, `HEAD ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
@@ -131,8 +117,6 @@ endpoints('HEAD on every GET route: the GET status and headers, no body (curl -I
       assert.match(head.headers, new RegExp(`\r\ncontent-length: ${Buffer.byteLength(get.body)}\r\n`, 'i'), target);
     }
   }
-  readiness.startDraining();
-  assert.is((await rawRequest(service.port, 'HEAD /ready HTTP/1.1\r\nHost: localhost\r\n\r\n')).status, 503);
   const metrics = await (await fetch(`${service.base}/metrics`)).text();
   assert.match(metrics, /method="HEAD",route="\/health",status_code="200"/);
 });
@@ -174,6 +158,29 @@ endpoints('node:http timeouts outlast an AWS load balancer idle timeout, and eac
 });
 
 endpoints.run();
+
+// Draining is one-way, so it gets a service of its own instead of changing the shared one.
+const draining = suite('readiness');
+
+draining('GET /ready -> 200 while serving, 503 (GET and HEAD) once draining; liveness stays 200', async () => {
+  const service = await startService();
+  try {
+    const before = await fetch(`${service.base}/ready`);
+    assert.is(before.status, 200);
+    assert.is(await before.text(), 'OK');
+    service.scope.resolve<Readiness>(TOKENS.Readiness).startDraining();
+    const during = await fetch(`${service.base}/ready`);
+    assert.is(during.status, 503);
+    assert.is(during.headers.get('connection'), 'close');
+    await during.text();
+    assert.is((await rawRequest(service.port, 'HEAD /ready HTTP/1.1\r\nHost: localhost\r\n\r\n')).status, 503);
+    assert.is(await healthStatus(service.base), 200, 'liveness does not follow readiness');
+  } finally {
+    await service.close();
+  }
+});
+
+draining.run();
 
 const debugLogs = suite('request log at debug');
 
