@@ -17,8 +17,8 @@ export class HttpError extends Error {
 }
 
 export class BadRequestError extends HttpError {
-  constructor(message: string, details?: Readonly<Record<string, string>>) {
-    super(400, message, details);
+  constructor(message: string) {
+    super(400, message);
   }
 }
 

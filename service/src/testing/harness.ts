@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import { connect } from 'node:net';
-import { type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { type DependencyContainer } from 'tsyringe';
 import { type Server } from 'restify';
 import { type Config, loadConfig } from '../config';
@@ -50,7 +49,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     logs,
     close: () =>
       new Promise<void>((resolve) => {
-        server.server.closeAllConnections?.();
+        server.server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
