@@ -61,9 +61,8 @@ function resourcesOf(statement: PolicyStatement): string[] {
 const resolved = <T>(output: pulumi.Output<T>): Promise<T> => new Promise((resolve) => output.apply(resolve));
 
 /** Lets registrations whose inputs wait on other outputs reach the mock; bounded, never timed. */
-async function settle(records: Recorded[], done: () => boolean): Promise<void> {
+async function settle(done: () => boolean): Promise<void> {
   for (let turn = 0; turn < 500 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
-  void records;
 }
 
 const Program = suite<{ records: Recorded[]; outputs: Record<string, string> }>('bootstrap program', { records: [], outputs: {} });
@@ -98,7 +97,7 @@ Program.before(async (context) => {
     deployRoleArn: await resolved(program.deployRoleArn),
     previewRoleArn: await resolved(program.previewRoleArn),
   };
-  await settle(context.records, () =>
+  await settle(() =>
     context.records.some((r) => r.type === 'aws:iam/rolePolicy:RolePolicy') &&
     context.records.some((r) => r.type === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment'),
   );
