@@ -12,7 +12,7 @@ export function recordFigures(section: string, values: Record<string, unknown>):
   }
 }
 
-export function printFigures(): void {
+function printFigures(): void {
   if (figures.size === 0) return;
   const lines = ['', '==> resilience figures (JSON)'];
   lines.push(JSON.stringify(Object.fromEntries(figures), null, 2));

@@ -1,4 +1,4 @@
-// The few Prometheus HTTP API calls the fault tests read: instant queries, range queries, alerts.
+// The few Prometheus HTTP API calls the fault tests read: instant queries, raw samples, alerts, readiness.
 
 export interface VectorSample {
   metric: Record<string, string>;
@@ -35,17 +35,6 @@ export class PrometheusApi {
   async rawSamples(rangeSelector: string, atSeconds: number): Promise<MatrixSeries[]> {
     const query = new URLSearchParams({ query: rangeSelector, time: atSeconds.toFixed(3) });
     const data = await api<{ result: MatrixSeries[] }>(this.baseUrl, `/api/v1/query?${query.toString()}`);
-    return data.result;
-  }
-
-  async queryRange(promql: string, startSeconds: number, endSeconds: number, stepSeconds: number): Promise<MatrixSeries[]> {
-    const query = new URLSearchParams({
-      query: promql,
-      start: startSeconds.toFixed(3),
-      end: endSeconds.toFixed(3),
-      step: String(stepSeconds),
-    });
-    const data = await api<{ result: MatrixSeries[] }>(this.baseUrl, `/api/v1/query_range?${query.toString()}`);
     return data.result;
   }
 

@@ -45,7 +45,7 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
 
 type Parse =
-  | { state: 'partial'; started: boolean }
+  | { state: 'partial' }
   | { state: 'done'; response: RawResponse; rest: Buffer }
   | { state: 'invalid'; reason: string };
 
@@ -73,7 +73,7 @@ export class ResponseParser {
     let offset = 0;
     for (;;) {
       const headEnd = this.buffer.indexOf(CRLF2, offset);
-      if (headEnd < 0) return { state: 'partial', started: this.buffer.length > 0 };
+      if (headEnd < 0) return { state: 'partial' };
       const head = this.buffer.subarray(offset, headEnd).toString('latin1').split('\r\n');
       const statusLine = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(head[0] ?? '');
       if (!statusLine) return { state: 'invalid', reason: `bad status line ${JSON.stringify(head[0])}` };
@@ -102,11 +102,11 @@ export class ResponseParser {
       if (contentLength !== undefined) {
         if (!/^\d+$/.test(contentLength)) return { state: 'invalid', reason: `bad content-length ${contentLength}` };
         const end = bodyStart + Number(contentLength);
-        if (this.buffer.length < end) return { state: 'partial', started: true };
+        if (this.buffer.length < end) return { state: 'partial' };
         response.body = this.buffer.subarray(bodyStart, end);
         return { state: 'done', response, rest: this.buffer.subarray(end) };
       }
-      if (!closed) return { state: 'partial', started: true };
+      if (!closed) return { state: 'partial' };
       response.body = this.buffer.subarray(bodyStart);
       return { state: 'done', response, rest: Buffer.alloc(0) };
     }
@@ -117,19 +117,19 @@ export class ResponseParser {
     let position = bodyStart;
     for (;;) {
       const lineEnd = this.buffer.indexOf(CRLF, position);
-      if (lineEnd < 0) return { state: 'partial', started: true };
+      if (lineEnd < 0) return { state: 'partial' };
       const sizeText = this.buffer.subarray(position, lineEnd).toString('latin1').split(';')[0]?.trim() ?? '';
       if (!/^[0-9a-fA-F]+$/.test(sizeText)) return { state: 'invalid', reason: `bad chunk size ${sizeText}` };
       const size = parseInt(sizeText, 16);
       if (size === 0) {
         // The last chunk: optional trailers, then an empty line ("0\r\n\r\n" when there are none).
         const end = this.buffer.indexOf(CRLF2, lineEnd);
-        if (end < 0) return { state: 'partial', started: true };
+        if (end < 0) return { state: 'partial' };
         response.body = Buffer.concat(chunks);
         return { state: 'done', response, rest: this.buffer.subarray(end + CRLF2.length) };
       }
       const dataStart = lineEnd + CRLF.length;
-      if (this.buffer.length < dataStart + size + CRLF.length) return { state: 'partial', started: true };
+      if (this.buffer.length < dataStart + size + CRLF.length) return { state: 'partial' };
       chunks.push(this.buffer.subarray(dataStart, dataStart + size));
       position = dataStart + size + CRLF.length;
     }
@@ -146,7 +146,7 @@ export interface RequestSpec {
 /** Serialises a well-formed request; Host and Content-Length are added unless given. */
 export function formatRequest(spec: RequestSpec, options: { keepAlive: boolean }): Buffer {
   const body = spec.body === undefined ? undefined : Buffer.from(spec.body);
-  const headers: Record<string, string> = { host: `${LOOPBACK}`, ...spec.headers };
+  const headers: Record<string, string> = { host: LOOPBACK, ...spec.headers };
   if (body !== undefined && headers['content-length'] === undefined) headers['content-length'] = String(body.length);
   headers.connection ??= options.keepAlive ? 'keep-alive' : 'close';
   const head = `${spec.method} ${spec.target} HTTP/1.1\r\n${Object.entries(headers)
@@ -214,7 +214,7 @@ export class RawConnection {
     return !this.closed && !this.socket.destroyed && this.socket.writable && this.pending === undefined;
   }
 
-  /** Writes the request as one buffer or as a list of chunks and resolves when its exchange ends. */
+  /** Writes the request and resolves when its exchange ends. */
   send(request: Buffer, method: string, timeoutMs: number): Promise<ExchangeResult> {
     if (this.pending) throw new Error('RawConnection.send: a request is already in flight');
     this.requests += 1;
@@ -237,7 +237,7 @@ export class RawConnection {
     if (!this.closed) this.socket.write(bytes);
   }
 
-  /** Sends the first part of a request and waits for whatever the server does, for slow-client tests. */
+  /** Waits for whatever the server does with the bytes `trickle` wrote so far, for slow-client tests. */
   expect(method: string, timeoutMs: number): Promise<ExchangeResult> {
     if (this.pending) throw new Error('RawConnection.expect: a request is already in flight');
     return new Promise((settle) => {
@@ -321,7 +321,7 @@ export async function exchange(
   }
 }
 
-/** GET on a fresh connection; resolves with the status, or undefined when there was no complete response. */
+/** GET on a fresh connection; `response` is set only when a complete response arrived. */
 export async function getStatus(port: number, target: string, timeoutMs = 5_000): Promise<ExchangeResult> {
   return exchange(port, formatRequest({ method: 'GET', target }, { keepAlive: false }), 'GET', timeoutMs);
 }

@@ -28,7 +28,6 @@ const BAD_VALUES: Record<string, ReadonlyArray<Record<string, string>>> = {
 const START_UP_LIMIT_MS = 15_000;
 const PARALLEL = 4;
 
-
 const configFaults = suite('configuration faults stop start-up with one clear line');
 
 configFaults('the table covers every variable the service reads', () => {

@@ -172,7 +172,6 @@ function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drain
 
 const drain = suite('accepted requests are never lost while the service drains');
 
-
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   drain(`${signal}: readiness 503 for the whole drain, every accepted request answered, exit 0 in time`, async () => {
     checkDrain(signal, await drainUnder(signal));

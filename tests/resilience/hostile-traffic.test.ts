@@ -62,7 +62,6 @@ function checkLabelsBounded(series: readonly Series[]): void {
 
 const hostile = suite('hostile traffic: fuzzed requests and slow clients');
 
-
 hostile('fuzzed raw requests: no 5xx, no crash, /health 200 throughout, bounded series', async () => {
   const service = await ServiceProcess.start({ ...TIMEOUTS });
   const health = healthWatch(service.port);
