@@ -1,6 +1,7 @@
 // A closed-loop load driver: N clients, each on its own keep-alive connection (as a load balancer
 // pools them), sends a request, waits for the whole response, sends the next, until told to stop.
 // Every exchange is recorded with its outcome, so a test can account for each request it sent.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatRequest, RawConnection, type ExchangeResult, type RequestSpec } from './raw-http';
 
 export interface LoadResult extends ExchangeResult {
@@ -64,7 +65,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadRun> {
             reusedConnection: false,
           });
           // A refused connect returns at once: pause so a stopped server is not hammered in a tight loop.
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          await sleep(20);
           continue;
         }
       }

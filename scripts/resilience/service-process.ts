@@ -3,9 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../testing/net';
 import { REPO_ROOT } from '../testing/repo';
+import { GiveUp, waitFor } from '../testing/wait';
 import { getStatus, LOOPBACK } from './raw-http';
 
 /**
@@ -66,17 +66,20 @@ export class ServiceProcess {
     const nodeOptions = options.inspector ? [`--inspect=${LOOPBACK}:0`] : [];
     const { child, exited, output } = spawnService(port, env, options.entry ?? SERVICE_ENTRY, nodeOptions);
     const service = new ServiceProcess(port, child, exited, output);
-    const deadline = performance.now() + 20_000;
-    let ended: ExitInfo | undefined;
-    void exited.then((info) => (ended = info));
-    while (performance.now() < deadline) {
-      if (ended) throw new Error(`service exited during start-up (${describeExit(ended)}):\n${output()}`);
-      const health = await getStatus(port, '/health', 1_000);
-      if (health.response?.status === 200) return service;
-      await sleep(50);
+    try {
+      await waitFor(
+        'the service to answer GET /health with 200',
+        async () => {
+          if (!service.running) throw new GiveUp(`the service exited during start-up (${describeExit(await exited)})`);
+          return (await getStatus(port, '/health', 1_000)).response?.status === 200 ? true : undefined;
+        },
+        { deadlineMs: 20_000, intervalMs: 50 },
+      );
+    } catch (error) {
+      await service.stop();
+      throw new Error(`${(error as Error).message}:\n${output()}`, { cause: error });
     }
-    await service.stop();
-    throw new Error(`service did not answer /health with 200 within 20 s:\n${output()}`);
+    return service;
   }
 
   get pid(): number {
