@@ -1,12 +1,11 @@
 // Amazon Managed Grafana: a workspace whose IAM role may query the AMP workspace, and - because AMG
 // cannot be provisioned from files - the datasource and the dashboards of observability/grafana/
 // pushed through the Grafana API with a workspace service-account token (@pulumiverse/grafana).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as grafana from '@pulumiverse/grafana';
 import { type GrafanaAuthProvider, type GrafanaVersion } from '../config';
+import { readFolder } from './files';
 
 /** The local datasource's uid, so dashboards behave the same locally and in AMG. */
 export const DATASOURCE_UID = 'prometheus';
@@ -34,13 +33,6 @@ export interface ManagedGrafanaArgs {
   dashboardsDir: string;
 }
 
-/** The dashboard files of a folder, sorted, as [file name, content]. */
-export function readDashboardFiles(dashboardsDir: string): [string, string][] {
-  const files = fs.readdirSync(dashboardsDir).filter((f) => f.endsWith('.json')).sort();
-  if (files.length === 0) throw new Error(`ManagedGrafana: no dashboards (*.json) in ${dashboardsDir}.`);
-  return files.map((f) => [path.basename(f, '.json'), fs.readFileSync(path.join(dashboardsDir, f), 'utf8')]);
-}
-
 export class ManagedGrafana extends pulumi.ComponentResource {
   public readonly workspaceId: pulumi.Output<string>;
   public readonly url: pulumi.Output<string>;
@@ -49,7 +41,7 @@ export class ManagedGrafana extends pulumi.ComponentResource {
   constructor(name: string, args: ManagedGrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:ManagedGrafana', name, {}, opts);
     if (args.authenticationProviders.length === 0) throw new Error('ManagedGrafana: at least one authentication provider is required.');
-    const dashboards = readDashboardFiles(args.dashboardsDir);
+    const dashboards = readFolder(args.dashboardsDir, ['.json'], 'Grafana dashboards');
     const account = aws.getCallerIdentityOutput({}, { parent: this });
 
     const role = new aws.iam.Role(`${name}-grafana`, {

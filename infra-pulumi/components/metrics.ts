@@ -2,12 +2,11 @@
 // alert rules of observability/prometheus/rules/ (one rule group namespace per file, read from the
 // files so the rules promtool tests are the rules that ship), an Alertmanager definition routing
 // every alert to an SNS topic, and the ADOT collector's generated config in SSM.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { stringify } from 'yaml';
 import { collectorConfig } from './collector-config';
+import { readFolder } from './files';
 
 export interface MetricsArgs {
   region: string;
@@ -18,13 +17,6 @@ export interface MetricsArgs {
   scrapeIntervalSeconds: number;
   /** Subscribed to the alert topic when set (AWS mails a confirmation link first). */
   alertEmail?: string;
-}
-
-/** The rule files of a folder, sorted, as [namespace name, file content]. */
-export function readRuleFiles(rulesDir: string): [string, string][] {
-  const files = fs.readdirSync(rulesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  if (files.length === 0) throw new Error(`Metrics: no rule files (*.yml) in ${rulesDir}.`);
-  return files.map((f) => [path.basename(f, path.extname(f)), fs.readFileSync(path.join(rulesDir, f), 'utf8')]);
 }
 
 export class Metrics extends pulumi.ComponentResource {
@@ -38,7 +30,8 @@ export class Metrics extends pulumi.ComponentResource {
 
   constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:Metrics', name, {}, opts);
-    const ruleFiles = readRuleFiles(args.rulesDir);
+    // One namespace per rule file, named after it.
+    const ruleFiles = readFolder(args.rulesDir, ['.yml', '.yaml'], 'Prometheus rule files');
 
     const workspace = new aws.amp.Workspace(`${name}-amp`, { alias: name }, { parent: this });
 
