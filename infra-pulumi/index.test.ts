@@ -374,6 +374,19 @@ cloudfront('the ALB forwards only requests carrying the secret header CloudFront
   assert.deepEqual(header?.httpHeader.values, [MOCK_ORIGIN_SECRET]);
 });
 
+cloudfront('CloudFront caches nothing and hands the ALB every method, query string and header but Host', ({ run }) => {
+  const distribution = run.one(T.distribution);
+  const behavior = input<{ cachePolicyId: string; originRequestPolicyId: string; allowedMethods: string[]; targetOriginId: string }>(distribution, 'defaultCacheBehavior');
+  assert.equal(behavior.cachePolicyId, 'cache-policy-Managed-CachingDisabled');
+  assert.equal(behavior.originRequestPolicyId, 'origin-request-policy-Managed-AllViewerExceptHostHeader');
+  assert.deepEqual([...behavior.allowedMethods].sort(), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+  const [origin] = input<{ originId: string; domainName: string; customOriginConfig: { originProtocolPolicy: string; httpPort: number } }[]>(distribution, 'origins');
+  assert.equal(origin?.originId, behavior.targetOriginId);
+  assert.equal(origin?.domainName, run.output('albDnsName'));
+  // The ALB's only listener, the one the origin-facing prefix list may reach.
+  assert.deepEqual([origin?.customOriginConfig.originProtocolPolicy, origin?.customOriginConfig.httpPort], ['http-only', input(run.one(T.listener), 'port')]);
+});
+
 cloudfront('one NAT gateway for the VPC by default (the cost-aware choice)', ({ run }) => {
   assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'Single' });
 });
