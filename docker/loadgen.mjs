@@ -56,17 +56,20 @@ function send() {
   }
   const query = new URLSearchParams(Object.entries(nextWork()).map(([k, v]) => [k, String(v)]));
   inFlight += 1;
+  // 'close' fires exactly once per request, however it ended (a response cut short emits neither
+  // 'end' nor a request 'error'), so the in-flight bound never leaks a slot.
+  let outcome = 'error';
   const request = http.get(new URL(`/api/work?${query}`, target), { agent, timeout: 10_000 }, (res) => {
     res.resume();
     res.on('end', () => {
-      inFlight -= 1;
-      count(String(res.statusCode));
+      outcome = String(res.statusCode);
     });
   });
   request.on('timeout', () => request.destroy(new Error('timeout')));
-  request.on('error', () => {
+  request.on('error', () => {}); // counted as 'error' on close
+  request.on('close', () => {
     inFlight -= 1;
-    count('error');
+    count(outcome);
   });
 }
 
