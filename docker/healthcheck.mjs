@@ -4,7 +4,8 @@
 //   ["CMD", "/nodejs/bin/node", "/app/healthcheck.mjs"]
 import http from 'node:http';
 
-const port = Number(process.env.PORT ?? 8080);
+// Empty counts as unset, as it does for the service itself.
+const port = Number(process.env.PORT || 8080);
 const timeoutMs = 2000; // below the HEALTHCHECK --timeout, so the probe reports its own failure
 
 const request = http.get({ host: '127.0.0.1', port, path: '/health', timeout: timeoutMs }, (res) => {
