@@ -87,6 +87,10 @@ test('numbers that are not whole numbers in range name their key', () => {
   throwsNaming('memory', { cpu: '256', memory: '4096' });
   throwsNaming('logRetentionDays', { logRetentionDays: '10' });
   throwsNaming('availabilityZones', { availabilityZones: '1' });
+  throwsNaming('vpcCidr', { vpcCidr: '172.61.0.0/16' }, /RFC 1918/);
+  throwsNaming('vpcCidr', { vpcCidr: '192.0.0.0/16' });
+  throwsNaming('vpcCidr', { vpcCidr: '10.300.0.0/16' });
+  throwsNaming('vpcCidr', { vpcCidr: '10.0.0.0/24' });
   throwsNaming('shutdownTimeoutMs', { shutdownTimeoutMs: '120000' });
   throwsNaming('shutdownDelayMs', { shutdownDelayMs: '20000', shutdownTimeoutMs: '20000' });
 });
@@ -106,6 +110,12 @@ test('missing or unpinned image, missing region, root user and bad switches name
   throwsNaming('natGateways', { natGateways: 'none' });
   throwsNaming('alertEmail', { alertEmail: 'not-an-address' });
   throwsNaming('namePrefix', { namePrefix: 'This_Is_Not_Valid' });
+});
+
+test('every private /16 is accepted as vpcCidr', () => {
+  for (const vpcCidr of ['10.0.0.0/16', '10.255.0.0/16', '172.16.0.0/16', '172.31.0.0/16', '192.168.0.0/16']) {
+    assert.equal(withConfig({ vpcCidr })().network.vpcCidr, vpcCidr);
+  }
 });
 
 test('a registry with a port and a digest-pinned image are accepted', () => {

@@ -159,8 +159,9 @@ export function loadConfig(): InfraConfig {
 
   // --- network
   const vpcCidr = config.get('vpcCidr') ?? '10.0.0.0/16';
-  if (!/^(10|172|192)\.\d{1,3}\.0\.0\/16$/.test(vpcCidr)) {
-    throw new ConfigError('vpcCidr', `"${vpcCidr}" is not a private /16 such as 10.0.0.0/16.`);
+  // RFC 1918 only: a public range here would shadow those addresses on the internet for the tasks.
+  if (!/^(10\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)|172\.(1[6-9]|2\d|3[01])|192\.168)\.0\.0\/16$/.test(vpcCidr)) {
+    throw new ConfigError('vpcCidr', `"${vpcCidr}" is not a private (RFC 1918) /16 such as 10.0.0.0/16, 172.16.0.0/16 or 192.168.0.0/16.`);
   }
   const availabilityZones = integer(config, 'availabilityZones', 2, 2, 3);
   const natGateways = oneOf('natGateways', config.get('natGateways') ?? 'single', NAT_MODES);
