@@ -35,6 +35,8 @@ const COLD_STARTS = 7;
 /** Idle time after the load before the "settled" RSS reading: what `ps` shows a minute later. */
 const SETTLE_S = 10;
 const TSX = ['--import', 'tsx'];
+/** Only bounds a target that never comes up; nothing here asserts how fast anything starts. */
+const START_LIMIT_MS = 30_000;
 
 /** NODE_OPTIONS as the runtime image sets it (`ENV NODE_OPTIONS=...` in the Dockerfile). */
 function imageNodeOptions(): string {
@@ -65,9 +67,22 @@ function status(port: number, path: string, agent?: Agent): Promise<number> {
   });
 }
 
-async function waitFor200(port: number, path: string): Promise<void> {
-  while ((await status(port, path)) !== 200) await delay(2);
+/** Polls until the target answers 200; gives up when it exits first or never comes up. */
+async function waitFor200(child: ChildProcess, port: number, path: string): Promise<void> {
+  const deadline = performance.now() + START_LIMIT_MS;
+  while ((await status(port, path)) !== 200) {
+    const ended = child.exitCode ?? child.signalCode;
+    if (ended !== null) throw new Error(`${child.spawnargs.slice(1).join(' ')} exited (${ended}) before answering ${path}`);
+    if (performance.now() > deadline) throw new Error(`${child.spawnargs.slice(1).join(' ')} did not answer ${path} within ${START_LIMIT_MS} ms`);
+    await delay(2);
+  }
 }
+
+/** Every target still running, so a run that fails half-way leaves no server behind. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 interface Target {
   readonly child: ChildProcess;
@@ -81,7 +96,9 @@ async function start(args: readonly string[], readyPath: string, env: Record<str
     env: { ...process.env, NODE_OPTIONS: '', PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  await waitFor200(port, readyPath);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  await waitFor200(child, port, readyPath);
   return { child, port };
 }
 
@@ -243,4 +260,7 @@ async function main(): Promise<void> {
   console.log(`| for scale: restify hello RSS peak / settled (MB) | ${fmt(restifySettled.peakMb, 1)} / ${fmt(restifySettled.rssMb, 1)} (${fmt(restifyAfterLoad.rssMb, 1)} right after) | | |`);
 }
 
-void main();
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
