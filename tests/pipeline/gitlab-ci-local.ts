@@ -6,10 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { REPO_ROOT } from '../../scripts/testing/repo';
 
 const execFileAsync = promisify(execFile);
 
-export const repoRoot = path.resolve(__dirname, '../..');
 export const PROJECT_PATH = 'acme/observable-service';
 const GITLAB_CI_LOCAL = require.resolve('gitlab-ci-local/dist/index.js');
 
@@ -102,11 +102,11 @@ function git(cwd: string, ...args: string[]): void {
 
 /** Files git would hand a runner: tracked ones plus new ones not ignored (the work in progress). */
 function projectFiles(): string[] {
-  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot });
+  const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT });
   return out
     .toString('utf8')
     .split('\0')
-    .filter((file) => file !== '' && fs.existsSync(path.join(repoRoot, file)));
+    .filter((file) => file !== '' && fs.existsSync(path.join(REPO_ROOT, file)));
 }
 
 export interface Checkout {
@@ -122,7 +122,7 @@ export function checkout(options: { files?: readonly string[]; ciFile?: string }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pipeline-test-'));
   for (const file of options.files ?? projectFiles()) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.cpSync(path.join(repoRoot, file), path.join(dir, file), { preserveTimestamps: true });
+    fs.cpSync(path.join(REPO_ROOT, file), path.join(dir, file), { preserveTimestamps: true });
   }
   if (options.ciFile !== undefined) fs.writeFileSync(path.join(dir, '.gitlab-ci.yml'), options.ciFile);
   git(dir, 'init', '--quiet', '--initial-branch=main');

@@ -6,9 +6,10 @@ import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
-import { type Checkout, type Scenario, SCENARIOS, checkout, gitlabCiLocal, listJobs, repoRoot } from './gitlab-ci-local';
+import { type Checkout, type Scenario, SCENARIOS, checkout, gitlabCiLocal, listJobs } from './gitlab-ci-local';
+import { REPO_ROOT } from '../../scripts/testing/repo';
 
-const ciText = fs.readFileSync(path.join(repoRoot, '.gitlab-ci.yml'), 'utf8');
+const ciText = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
 const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };
 const ci = YAML.parse(ciText, { customTags: [referenceTag] }) as Record<string, unknown> & {
   workflow: { rules: unknown[] };
@@ -154,24 +155,24 @@ Pipeline.run();
 const Versions = suite('one version per tool');
 
 Versions('NODE_IMAGE is the Node.js release the Dockerfile builds with and .nvmrc names', () => {
-  const dockerfile = fs.readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+  const dockerfile = fs.readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
   const nodeVersion = /^ARG NODE_VERSION=(\S+)$/m.exec(dockerfile)?.[1];
   assert.ok(nodeVersion, 'the Dockerfile declares ARG NODE_VERSION');
   assert.ok(/FROM node:\$\{NODE_VERSION\}-bookworm-slim\b/.test(dockerfile), 'the Dockerfile builds FROM node:${NODE_VERSION}-bookworm-slim');
   assert.is(ci.variables.NODE_IMAGE, `node:${nodeVersion}-bookworm-slim`);
-  const nvmrc = fs.readFileSync(path.join(repoRoot, '.nvmrc'), 'utf8').trim();
+  const nvmrc = fs.readFileSync(path.join(REPO_ROOT, '.nvmrc'), 'utf8').trim();
   assert.ok(nodeVersion.startsWith(`${nvmrc}.`) || nodeVersion === nvmrc, `.nvmrc (${nvmrc}) names the same release line`);
 });
 
 Versions('PROMETHEUS_IMAGE is the image docker-compose runs', () => {
-  const compose = YAML.parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+  const compose = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as {
     services: Record<string, { image?: string }>;
   };
   assert.is(ci.variables.PROMETHEUS_IMAGE, compose.services.prometheus?.image);
 });
 
 Versions('PULUMI_VERSION is the @pulumi/pulumi release the infrastructure program uses', () => {
-  const infra = JSON.parse(fs.readFileSync(path.join(repoRoot, 'infra-pulumi/package.json'), 'utf8')) as {
+  const infra = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'infra-pulumi/package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
   };
   assert.is(ci.variables.PULUMI_VERSION, infra.dependencies['@pulumi/pulumi']);

@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { repoRoot } from './gitlab-ci-local';
+import { REPO_ROOT } from '../../scripts/testing/repo';
 
 const execFileAsync = promisify(execFile);
-const scriptsDir = path.join(repoRoot, 'scripts');
+const scriptsDir = path.join(REPO_ROOT, 'scripts');
 const shellScripts = fs
   .readdirSync(scriptsDir)
   .filter((file) => file.endsWith('.sh'))
@@ -22,7 +22,7 @@ const Scripts = suite('scripts/');
 Scripts('shellcheck finds nothing in scripts/', () => {
   assert.ok(shellScripts.length > 0);
   try {
-    execFileSync('shellcheck', ['--external-sources', ...shellScripts], { cwd: repoRoot, stdio: 'pipe' });
+    execFileSync('shellcheck', ['--external-sources', ...shellScripts], { cwd: REPO_ROOT, stdio: 'pipe' });
   } catch (error) {
     const { stdout } = error as { stdout?: Buffer };
     assert.unreachable(`shellcheck:\n${stdout?.toString() ?? String(error)}`);
@@ -38,11 +38,11 @@ Scripts('every script stops at the first error, unset variable or failed pipe', 
 });
 
 Scripts('every script .gitlab-ci.yml runs exists and is executable', () => {
-  const ci = fs.readFileSync(path.join(repoRoot, '.gitlab-ci.yml'), 'utf8');
+  const ci = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
   const referenced = [...new Set([...ci.matchAll(/\bscripts\/[\w.-]+/g)].map((m) => m[0]))];
   assert.ok(referenced.length > 0);
   for (const script of referenced) {
-    const file = path.join(repoRoot, script);
+    const file = path.join(REPO_ROOT, script);
     assert.ok(fs.existsSync(file), `${script} exists`);
     assert.ok((fs.statSync(file).mode & 0o111) !== 0, `${script} is executable`);
   }

@@ -1,6 +1,5 @@
 // Child processes for live tests: started on loopback, ended when the test ends or the runner exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -37,18 +36,6 @@ export async function stop(started: Started, graceMs = 10_000): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-/** A port that was free a moment ago on 127.0.0.1, for programs that cannot report the one they bound. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 export function hasExited({ child }: Started): boolean {
