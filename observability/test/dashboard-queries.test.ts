@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { parse, stringify } from 'yaml';
 import { dashboardFiles, interpolate, panelQueries, readDashboard, variableQueries, type PanelQuery } from './support/dashboards';
 import { PROMETHEUS_CONFIG, REPO_ROOT, RULES_DIR, SERVICE_MAIN } from './support/paths';
-import { freePort } from '../../scripts/testing/net';
+import { freePort } from '../../tests/support/net';
 import { start, stop, waitFor, type Started } from './support/processes';
 import { prometheusBinaries } from './support/prometheus-binaries';
 

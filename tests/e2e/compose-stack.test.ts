@@ -7,9 +7,9 @@
 // never touches a stack the user already has.
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
-import { docker, inspect, runId, waitHealthy } from '../../scripts/testing/docker';
-import { freePort } from '../../scripts/testing/net';
-import { waitFor } from '../../scripts/testing/wait';
+import { docker, inspect, runId, waitHealthy } from '../support/docker';
+import { freePort } from '../support/net';
+import { waitFor } from '../support/wait';
 import { get, nodeIn } from './support';
 
 interface PromResponse<T> {

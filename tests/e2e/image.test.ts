@@ -4,7 +4,7 @@
 // and exits 0 on SIGTERM without an init process.
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
-import { docker, inspect, runId, waitHealthy } from '../../scripts/testing/docker';
+import { docker, inspect, runId, waitHealthy } from '../support/docker';
 import { get, nodeIn } from './support';
 
 const Image = suite('app image');

@@ -1,5 +1,5 @@
-// What only the end-to-end suites need on top of scripts/testing: plain HTTP, and node inside the image.
-import { docker } from '../../scripts/testing/docker';
+// What only the end-to-end suites need on top of tests/support: plain HTTP, and node inside the image.
+import { docker } from '../support/docker';
 
 export interface HttpAnswer {
   status: number;

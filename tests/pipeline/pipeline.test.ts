@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
 import { type Checkout, type Scenario, SCENARIOS, checkout, gitlabCiLocal, listJobs } from './gitlab-ci-local';
-import { REPO_ROOT } from '../../scripts/testing/repo';
+import { REPO_ROOT } from '../support/repo';
 
 const ciText = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
 const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { REPO_ROOT } from '../../scripts/testing/repo';
+import { REPO_ROOT } from '../support/repo';
 
 const execFileAsync = promisify(execFile);
 const scriptsDir = path.join(REPO_ROOT, 'scripts');

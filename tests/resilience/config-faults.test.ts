@@ -3,8 +3,8 @@
 // of serving with a default. (The container side is in stack-faults.test.ts.)
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { recordFigures } from '../../scripts/resilience/figures';
-import { describeExit, runToExit, type RunResult } from '../../scripts/resilience/service-process';
+import { recordFigures } from './lib/figures';
+import { describeExit, runToExit, type RunResult } from './lib/service-process';
 import { CONFIG_VARIABLES } from '../../service/src/config';
 
 /**

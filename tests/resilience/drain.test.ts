@@ -14,11 +14,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { recordFigures } from '../../scripts/resilience/figures';
-import { runLoad } from '../../scripts/resilience/load';
-import { formatRequest, getStatus, RawConnection, type ExchangeResult } from '../../scripts/resilience/raw-http';
-import { describeExit, ServiceProcess } from '../../scripts/resilience/service-process';
-import { tally } from '../../scripts/resilience/stats';
+import { recordFigures } from './lib/figures';
+import { runLoad } from './lib/load';
+import { formatRequest, getStatus, RawConnection, type ExchangeResult } from './lib/raw-http';
+import { describeExit, ServiceProcess } from './lib/service-process';
+import { tally } from './lib/stats';
 
 /** Short versions of the production values (5 s and 20 s), so the test ends quickly. */
 const SHUTDOWN_DELAY_MS = 1_500;

@@ -9,14 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { recordFigures } from '../../scripts/resilience/figures';
-import { hostileRequest, type HostileRequest } from '../../scripts/resilience/hostile-requests';
-import { after, runLoad, type LoadResult } from '../../scripts/resilience/load';
-import { labelValues, sampleValue, type Series } from '../../scripts/resilience/metrics';
-import { exchange, getStatus, RawConnection, type ExchangeResult } from '../../scripts/resilience/raw-http';
-import { scrape } from '../../scripts/resilience/scrape';
-import { ServiceProcess } from '../../scripts/resilience/service-process';
-import { summarize, tally } from '../../scripts/resilience/stats';
+import { recordFigures } from './lib/figures';
+import { hostileRequest, type HostileRequest } from './lib/hostile-requests';
+import { after, runLoad, type LoadResult } from './lib/load';
+import { labelValues, sampleValue, type Series } from './lib/metrics';
+import { exchange, getStatus, RawConnection, type ExchangeResult } from './lib/raw-http';
+import { scrape } from './lib/scrape';
+import { ServiceProcess } from './lib/service-process';
+import { summarize, tally } from './lib/stats';
 
 /** Timeouts short enough for a test, in the order production keeps them (keep-alive < headers < request). */
 const TIMEOUTS = { KEEP_ALIVE_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '4000' } as const;

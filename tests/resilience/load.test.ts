@@ -4,13 +4,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { recordFigures } from '../../scripts/resilience/figures';
-import { after, runLoad, type LoadResult } from '../../scripts/resilience/load';
-import { sampleValue } from '../../scripts/resilience/metrics';
-import type { RequestSpec } from '../../scripts/resilience/raw-http';
-import { requestDrivenKeys, scrape } from '../../scripts/resilience/scrape';
-import { ServiceProcess } from '../../scripts/resilience/service-process';
-import { round, summarize, tally } from '../../scripts/resilience/stats';
+import { recordFigures } from './lib/figures';
+import { after, runLoad, type LoadResult } from './lib/load';
+import { sampleValue } from './lib/metrics';
+import type { RequestSpec } from './lib/raw-http';
+import { requestDrivenKeys, scrape } from './lib/scrape';
+import { ServiceProcess } from './lib/service-process';
+import { round, summarize, tally } from './lib/stats';
 
 const LATENCIES_MS = [0, 5, 20, 50] as const;
 const CONNECTIONS = 32;

@@ -9,12 +9,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ComposeStack } from '../../scripts/resilience/compose-stack';
-import { recordFigures } from '../../scripts/resilience/figures';
-import { PrometheusApi, type Alert } from '../../scripts/resilience/prometheus-api';
-import { round } from '../../scripts/resilience/stats';
-import { containerLogs, docker, inspect, waitHealthy } from '../../scripts/testing/docker';
-import { waitFor } from '../../scripts/testing/wait';
+import { ComposeStack } from './lib/compose-stack';
+import { recordFigures } from './lib/figures';
+import { PrometheusApi, type Alert } from './lib/prometheus-api';
+import { round } from './lib/stats';
+import { containerLogs, docker, inspect, waitHealthy } from '../support/docker';
+import { waitFor } from '../support/wait';
 
 const TARGET_DOWN_ALERT = 'AppTargetDown';
 const TIMINGS = { intervalSeconds: 1, alert: TARGET_DOWN_ALERT, alertForSeconds: 10 } as const;

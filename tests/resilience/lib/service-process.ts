@@ -3,9 +3,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../testing/net';
-import { REPO_ROOT } from '../testing/repo';
-import { GiveUp, waitFor } from '../testing/wait';
+import { freePort } from '../../support/net';
+import { REPO_ROOT } from '../../support/repo';
+import { GiveUp, waitFor } from '../../support/wait';
 import { getStatus, LOOPBACK } from './raw-http';
 
 /**

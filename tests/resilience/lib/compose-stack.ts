@@ -5,9 +5,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { docker, inspect, runId } from '../testing/docker';
-import { freePort } from '../testing/net';
-import { REPO_ROOT } from '../testing/repo';
+import { docker, inspect, runId } from '../../support/docker';
+import { freePort } from '../../support/net';
+import { REPO_ROOT } from '../../support/repo';
 
 export const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
 export const COMPOSE_OVERRIDE = path.join(REPO_ROOT, 'tests', 'resilience', 'overrides', 'docker-compose.resilience.yml');
