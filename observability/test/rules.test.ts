@@ -36,15 +36,15 @@ conventions('alerts have a CamelCase name, a for: in minutes, a severity and the
   }
 });
 
-conventions('every alert links a runbook that README.md has a heading for', () => {
-  const readme = join(REPO_ROOT, 'README.md');
-  const anchors = existsSync(readme)
-    ? new Set([...readFileSync(readme, 'utf8').matchAll(/^#{1,6}\s+(.+)$/gm)].map((match) => anchor(match[1] ?? '')))
+conventions('every alert links a runbook that docs/runbooks.md has a heading for', () => {
+  const runbooks = join(REPO_ROOT, 'docs', 'runbooks.md');
+  const anchors = existsSync(runbooks)
+    ? new Set([...readFileSync(runbooks, 'utf8').matchAll(/^#{1,6}\s+(.+)$/gm)].map((match) => anchor(match[1] ?? '')))
     : new Set<string>();
   for (const rule of alerts()) {
     const url = new URL(rule.annotations?.runbook_url ?? '');
-    assert.ok(url.pathname.endsWith('/README.md'), `${rule.alert}: runbook_url should point into README.md`);
-    assert.ok(anchors.has(url.hash.slice(1)), `${rule.alert}: README.md has no heading for ${url.hash}`);
+    assert.ok(url.pathname.endsWith('/docs/runbooks.md'), `${rule.alert}: runbook_url should point into docs/runbooks.md`);
+    assert.ok(anchors.has(url.hash.slice(1)), `${rule.alert}: docs/runbooks.md has no heading for ${url.hash}`);
   }
 });
 
