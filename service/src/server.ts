@@ -5,7 +5,7 @@ import { type Clock } from './clock';
 import { type Metrics } from './metrics/metrics';
 import { type Readiness } from './lifecycle/readiness';
 import { type WorkService } from './work/work-service';
-import { sendError } from './errors';
+import { sendError } from './http/errors';
 import { hardenHttpServer, requestGuard } from './http/guards';
 import { instrument } from './http/instrumentation';
 import { registerRoutes } from './http/routes';

@@ -2,7 +2,7 @@ import { STATUS_CODES, Server as HttpServer } from 'node:http';
 import { type Duplex } from 'node:stream';
 import { type Request, type Server } from 'restify';
 import { type Config } from '../config';
-import { BadRequestError, HttpError } from '../errors';
+import { type ErrorCode, type HttpError, errorBody, httpError } from './errors';
 
 /** Longest request target accepted; browsers and load balancers stay well below. */
 export const MAX_URL_LENGTH = 2_048;
@@ -18,28 +18,30 @@ const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
  */
 export function requestGuard(req: Request): HttpError | undefined {
   if (req.url !== undefined && req.url.length > MAX_URL_LENGTH) {
-    return new HttpError(414, 'request target too long');
+    return httpError('URI_TOO_LONG');
   }
   let pathname: string;
   try {
     pathname = req.getUrl().pathname;
   } catch {
-    return new BadRequestError('invalid Host header or request target');
+    return httpError('BAD_REQUEST_TARGET');
   }
   if (pathname.includes('%')) {
     try {
       decodeURIComponent(pathname);
     } catch {
-      return new BadRequestError('invalid percent-encoding in path');
+      return httpError('BAD_PERCENT_ENCODING');
     }
   }
   return undefined;
 }
 
-function rawResponse(status: number, message: string): string {
-  const body = JSON.stringify({ error: message });
+/** A whole response for a socket restify never sees, from the same table as every other error. */
+function rawResponse(code: ErrorCode): string {
+  const err = httpError(code);
+  const body = errorBody(err);
   return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+    `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? ''}\r\n` +
     'Content-Type: application/json; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Connection: close\r\n\r\n' +
@@ -47,14 +49,14 @@ function rawResponse(status: number, message: string): string {
   );
 }
 
-function clientErrorStatus(code: string | undefined): number {
+function clientErrorCode(code: string | undefined): ErrorCode {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return 431;
+      return 'HEADERS_TOO_LARGE';
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return 408;
+      return 'REQUEST_TIMEOUT';
     default:
-      return 400;
+      return 'MALFORMED_REQUEST';
   }
 }
 
@@ -83,13 +85,12 @@ export function hardenHttpServer(server: Server, config: Config): HttpServer {
       socket.destroy();
       return;
     }
-    const status = clientErrorStatus(err.code);
-    socket.end(rawResponse(status, status === 400 ? 'malformed request' : (STATUS_CODES[status] ?? 'error')));
+    socket.end(rawResponse(clientErrorCode(err.code)));
   });
 
   // Without a listener Node destroys CONNECT sockets without a word; this is not a proxy.
   http.on('connect', (_req: unknown, socket: Duplex) => {
-    socket.end(rawResponse(405, 'CONNECT is not supported'));
+    socket.end(rawResponse('CONNECT_NOT_SUPPORTED'));
   });
 
   // restify forwards 'upgrade' to its own emitter, which makes Node hand the socket to nobody

@@ -1,4 +1,5 @@
-import { type Clock, type Random } from '../clock';
+import { type Clock } from '../clock';
+import { type Random } from '../random';
 
 /** Time that moves only when asked: sleeps return at once and are recorded. */
 export class FakeClock implements Clock {

@@ -1,9 +1,10 @@
 import { hash } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
 import { TOKENS } from '../di/tokens';
-import { type Clock, type Random } from '../clock';
+import { type Clock } from '../clock';
+import { type Random } from '../random';
 import { type Metrics } from '../metrics/metrics';
-import { InjectedFailureError } from '../errors';
+import { httpError } from '../http/errors';
 import { type WorkParams } from './params';
 
 export interface WorkResult {
@@ -25,7 +26,7 @@ export class WorkService {
     await this.clock.sleep(params.latencyMs);
     if (params.errorRate > 0 && this.random.next() < params.errorRate) {
       this.metrics.workFinished('failure');
-      throw new InjectedFailureError();
+      throw httpError('INJECTED_FAILURE');
     }
     // One-shot hash(): no Hash object per round, so the workload is CPU, not garbage.
     let digest = Buffer.alloc(32);
