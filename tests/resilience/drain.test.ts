@@ -16,7 +16,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recordFigures } from './lib/figures';
 import { runLoad } from './lib/load';
-import { formatRequest, getStatus, RawConnection, type ExchangeResult } from './lib/raw-http';
+import { formatRequest, getStatus, RawConnection, type ExchangeResult } from '../support/raw-http';
 import { describeExit, ServiceProcess } from './lib/service-process';
 import { tally } from './lib/stats';
 

@@ -2,7 +2,7 @@
 // pools them), sends a request, waits for the whole response, sends the next, until told to stop.
 // Every exchange is recorded with its outcome, so a test can account for each request it sent.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatRequest, RawConnection, type ExchangeResult, type RequestSpec } from './raw-http';
+import { formatRequest, RawConnection, type ExchangeResult, type RequestSpec } from '../../support/raw-http';
 
 export interface LoadResult extends ExchangeResult {
   /** The request's target, to tell routes and parameters apart in reports. */

@@ -1,6 +1,6 @@
 // Reads the service's own /metrics over a fresh loopback connection.
-import { parseExposition, seriesKey, type Series } from './metrics';
-import { getStatus } from './raw-http';
+import { parseExposition, seriesKey, type Series } from '../../support/exposition';
+import { getStatus } from '../../support/raw-http';
 
 export interface Scrape {
   series: Series[];

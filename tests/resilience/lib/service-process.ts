@@ -6,7 +6,7 @@ import path from 'node:path';
 import { freePort } from '../../support/net';
 import { REPO_ROOT } from '../../support/repo';
 import { GiveUp, waitFor } from '../../support/wait';
-import { getStatus, LOOPBACK } from './raw-http';
+import { getStatus, LOOPBACK } from '../../support/raw-http';
 
 /**
  * The built service. RESILIENCE_SERVICE_ENTRY points the harness at another build, e.g. a copy

@@ -1,6 +1,7 @@
 // A raw-socket HTTP/1.1 client: it writes exactly the bytes it is given and reports what the
 // server did with them (refused the connection, reset it, answered part of it, answered all of it).
-// node:http would normalise hostile requests and hide those differences, so the harness uses this.
+// node:http and fetch would normalise hostile requests and hide those differences, so the service's
+// tests and the resilience harness use this one client.
 import net from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
@@ -13,8 +14,9 @@ export interface RawResponse {
   body: Buffer;
 }
 
-export function header(response: RawResponse, name: string): string | undefined {
-  return response.headers.find(([key]) => key === name)?.[1];
+/** The first value of header `name` (lower case); undefined also when there is no response. */
+export function header(response: RawResponse | undefined, name: string): string | undefined {
+  return response?.headers.find(([key]) => key === name)?.[1];
 }
 
 /**
@@ -324,4 +326,14 @@ export async function exchange(
 /** GET on a fresh connection; `response` is set only when a complete response arrived. */
 export async function getStatus(port: number, target: string, timeoutMs = 5_000): Promise<ExchangeResult> {
   return exchange(port, formatRequest({ method: 'GET', target }, { keepAlive: false }), 'GET', timeoutMs);
+}
+
+/**
+ * Writes `payload` byte for byte (a string as UTF-8) on a fresh connection and reports what came
+ * back. The payload's first word is taken as the method, so a HEAD answer is read without a body.
+ */
+export function rawRequest(port: number, payload: string | Buffer, timeoutMs = 5_000, host = LOOPBACK): Promise<ExchangeResult> {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const method = /^[A-Z]+/.exec(bytes.subarray(0, 16).toString('latin1'))?.[0] ?? 'GET';
+  return exchange(port, bytes, method, timeoutMs, host);
 }

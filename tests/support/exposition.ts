@@ -1,4 +1,5 @@
-// Reads the Prometheus text exposition of /metrics into series, to count them and inspect label values.
+// Reads the Prometheus text exposition of /metrics into series, to count them and inspect label values
+// (the service's tests and the resilience harness alike).
 
 export interface Series {
   name: string;
