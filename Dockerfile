@@ -14,7 +14,11 @@ ARG NODE_VERSION=24.22.3
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
 # --- manifests: only what `npm ci` reads, so dependency layers survive source edits ----------
-FROM node:${NODE_VERSION}-bookworm-slim AS manifests
+# The build stages run on the builder's own platform (BuildKit sets BUILDPLATFORM): what they
+# produce, compiled JavaScript and node_modules without native code or install scripts
+# (tests/deploy/multi-arch.test.ts), is the same for every target, so an arm64 image built on
+# amd64 runs no step under emulation. Only the runtime stage, which copies, is per target.
+FROM --platform=${BUILDPLATFORM} node:${NODE_VERSION}-bookworm-slim AS manifests
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 # Every workspace's package.json: npm checks the whole lockfile against them, even when it
@@ -78,7 +82,9 @@ COPY --from=build /app/service/dist ./service/dist
 COPY docker/healthcheck.mjs ./healthcheck.mjs
 # Numeric, so orchestrators can verify "non-root" without reading /etc/passwd.
 USER 65532:65532
-EXPOSE 8080
+# 9464: the metrics-only listener, when METRICS_PORT=9464 (as on AWS and Fly); unset, /metrics
+# stays on 8080. Documentation only: nothing is published without -p.
+EXPOSE 8080 9464
 # Liveness only (GET /health); readiness is the load balancer's business (GET /ready).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["/nodejs/bin/node", "/app/healthcheck.mjs"]
