@@ -6,6 +6,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Config {
   readonly port: number;
+  /** Port of the listener that alone serves /metrics (same host); undefined: /metrics is on `port`. */
+  readonly metricsPort: number | undefined;
   readonly host: string;
   readonly logLevel: LogLevel;
   /** Readiness reports 503 for this long before the server stops accepting connections. */
@@ -57,6 +59,11 @@ function integer(fallback: number, min: number, max: number, description: string
   };
 }
 
+/** An integer with no default: unset means the feature is off. */
+function optionalInteger(min: number, max: number, defaultText: string, description: string): Variable<number | undefined> {
+  return { ...integer(0, min, max, description), defaultText, fallback: () => undefined };
+}
+
 function oneOf<T extends string>(fallback: T, allowed: readonly T[], description: string): Variable<T> {
   return {
     description,
@@ -84,6 +91,12 @@ const LABEL_ACCEPTS = '1-128 characters of [A-Za-z0-9_.+:/-]';
 /** Every variable the service reads. The timeouts keep KEEP_ALIVE < HEADERS <= REQUEST (checked below). */
 const VARIABLES = {
   PORT: integer(8080, 0, 65_535, 'TCP port to listen on (0: any free port)'),
+  METRICS_PORT: optionalInteger(
+    1,
+    65_535,
+    'unset: /metrics is served on PORT',
+    'when set, /metrics is served only by a second listener on this port (same HOST; must differ from PORT) and every spelling of it on PORT is a 404; the cloud and Fly set 9464',
+  ),
   // No brackets: listen() takes "::1", and looks "[::1]" up as a host name that does not exist.
   HOST: text(() => '0.0.0.0', '0.0.0.0', /^[\w.:-]{1,253}$/, 'a host name or IP address', 'address to listen on'),
   LOG_LEVEL: oneOf('info', LOG_LEVELS, 'lowest level logged (JSON lines on stdout)'),
@@ -132,6 +145,7 @@ function orderError(name: VariableName, relation: string, other: VariableName, b
 export function loadConfig(env: Env): Config {
   const config: Config = {
     port: read(env, 'PORT'),
+    metricsPort: read(env, 'METRICS_PORT'),
     host: read(env, 'HOST'),
     logLevel: read(env, 'LOG_LEVEL'),
     shutdownDelayMs: read(env, 'SHUTDOWN_DELAY_MS'),
@@ -142,6 +156,9 @@ export function loadConfig(env: Env): Config {
     appVersion: read(env, 'APP_VERSION'),
     gitRevision: read(env, 'GIT_REVISION'),
   };
+  if (config.metricsPort === config.port) {
+    throw new ConfigError('METRICS_PORT', `different from PORT (${config.port})`, String(config.metricsPort));
+  }
   const { shutdownDelayMs, shutdownTimeoutMs, keepAliveTimeoutMs, headersTimeoutMs, requestTimeoutMs } = config;
   if (shutdownDelayMs >= shutdownTimeoutMs) {
     throw orderError('SHUTDOWN_DELAY_MS', 'less than', 'SHUTDOWN_TIMEOUT_MS', shutdownTimeoutMs, shutdownDelayMs);

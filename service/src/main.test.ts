@@ -1,29 +1,70 @@
 import { createServer } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { exitCode, spawnService } from './testing/process';
+import { exitCode, spawnService, waitForLog } from './testing/process';
+import { freePort } from '../../tests/support/net';
+import { rawRequest } from '../../tests/support/raw-http';
 
-const startup = suite('start-up of the real process');
-
-startup('a port already taken: one fatal line naming the address, exit 1', async () => {
+/** Holds a port on 127.0.0.1 for the length of `test`. */
+async function withTakenPort(test: (port: number) => Promise<void>): Promise<void> {
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const address = holder.address();
   try {
     assert.ok(address !== null && typeof address === 'object');
-    const child = spawnService({ HOST: '127.0.0.1', PORT: String(address.port) });
-    let stdout = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    assert.is(await exitCode(child, 10_000), 1);
-    const lines = stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.is(lines.length, 1, stdout);
-    assert.equal(
-      { level: lines[0]?.level, msg: lines[0]?.msg, host: lines[0]?.host, port: lines[0]?.port },
-      { level: 'fatal', msg: 'cannot listen', host: '127.0.0.1', port: address.port },
-    );
-    assert.match(JSON.stringify(lines[0]?.err), /EADDRINUSE/);
+    await test(address.port);
   } finally {
     await new Promise<void>((resolve) => holder.close(() => resolve()));
+  }
+}
+
+/** Runs the service until it exits by itself and returns its exit code and JSON log lines. */
+async function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; lines: Array<Record<string, unknown>> }> {
+  const child = spawnService(env);
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  const code = await exitCode(child, 10_000);
+  return { code, lines: stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+const startup = suite('start-up of the real process');
+
+startup('a port already taken: one fatal line naming the address, exit 1', () =>
+  withTakenPort(async (port) => {
+    const { code, lines } = await runUntilExit({ HOST: '127.0.0.1', PORT: String(port) });
+    assert.is(code, 1);
+    assert.is(lines.length, 1, JSON.stringify(lines));
+    assert.equal(
+      { level: lines[0]?.level, msg: lines[0]?.msg, host: lines[0]?.host, port: lines[0]?.port },
+      { level: 'fatal', msg: 'cannot listen', host: '127.0.0.1', port },
+    );
+    assert.match(JSON.stringify(lines[0]?.err), /EADDRINUSE/);
+  }),
+);
+
+startup('METRICS_PORT already taken: the fatal line names that port, exit 1', () =>
+  withTakenPort(async (metricsPort) => {
+    const { code, lines } = await runUntilExit({ HOST: '127.0.0.1', PORT: '0', METRICS_PORT: String(metricsPort) });
+    assert.is(code, 1);
+    const fatal = lines.filter((line) => line.level === 'fatal');
+    assert.is(fatal.length, 1, JSON.stringify(lines));
+    assert.equal({ msg: fatal[0]?.msg, port: fatal[0]?.port }, { msg: 'cannot listen', port: metricsPort });
+  }),
+);
+
+startup('METRICS_PORT set: "listening" names both addresses; /metrics answers there and is a 404 on PORT', async () => {
+  const [port, metricsPort] = [await freePort(), await freePort()];
+  const child = spawnService({ HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: String(metricsPort) });
+  try {
+    const listening = await waitForLog(child, (line) => line.msg === 'listening');
+    assert.is((listening.address as { port: number }).port, port);
+    assert.is((listening.metricsAddress as { port: number }).port, metricsPort);
+    const request = 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
+    assert.is((await rawRequest(port, request)).response?.status, 404);
+    assert.is((await rawRequest(metricsPort, request)).response?.status, 200);
+  } finally {
+    child.kill('SIGKILL');
+    await exitCode(child);
   }
 });
 

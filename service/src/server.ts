@@ -8,7 +8,7 @@ import { type WorkService } from './work/work-service';
 import { sendError } from './http/errors';
 import { hardenHttpServer, requestGuard } from './http/guards';
 import { instrument } from './http/instrumentation';
-import { registerRoutes } from './http/routes';
+import { registerAppRoutes, registerMetricsRoute } from './http/routes';
 
 export interface ServerDeps {
   readonly config: Config;
@@ -19,8 +19,8 @@ export interface ServerDeps {
   readonly work: WorkService;
 }
 
-/** Builds the service's HTTP server, unstarted: main.ts listens, tests listen on port 0. */
-export function buildServer(deps: ServerDeps): Server {
+/** A restify server with everything but routes: hardening, guards, instrumentation, the error mapping. */
+function baseServer(deps: ServerDeps): Server {
   const server = restify.createServer({
     // An empty name leaves out the `Server: restify` header.
     name: '',
@@ -38,7 +38,27 @@ export function buildServer(deps: ServerDeps): Server {
     sendError(deps.logger, req, res, err);
     done();
   });
+  return server;
+}
 
-  registerRoutes(server, deps);
+/**
+ * Builds the service's HTTP server, unstarted: main.ts listens, tests listen on port 0.
+ * With `config.metricsPort` set it has no /metrics route at all, so no spelling of the path
+ * (encoded, dot segments, absolute-form…) can reach the exposition on the public port.
+ */
+export function buildServer(deps: ServerDeps): Server {
+  const server = baseServer(deps);
+  registerAppRoutes(server, deps);
+  if (deps.config.metricsPort === undefined) registerMetricsRoute(server, deps.metrics);
+  return server;
+}
+
+/**
+ * The listener for `config.metricsPort`, unstarted: GET/HEAD /metrics and nothing else (404 JSON),
+ * counted in the same histogram as the main server's requests.
+ */
+export function buildMetricsServer(deps: ServerDeps): Server {
+  const server = baseServer(deps);
+  registerMetricsRoute(server, deps.metrics);
   return server;
 }

@@ -45,9 +45,9 @@ export function resolveServerDeps(scope: DependencyContainer): ServerDeps {
   };
 }
 
-/** Shutdown needs the built server, so it is resolved once that exists. */
-export function resolveShutdown(scope: DependencyContainer, server: HttpServer, exit: Exit): GracefulShutdown {
-  scope.register(TOKENS.HttpServer, { useValue: server });
+/** Shutdown needs the built servers, so it is resolved once they exist. */
+export function resolveShutdown(scope: DependencyContainer, servers: readonly HttpServer[], exit: Exit): GracefulShutdown {
+  scope.register(TOKENS.HttpServers, { useValue: servers });
   scope.register(TOKENS.Exit, { useValue: exit });
   return scope.resolve(TOKENS.GracefulShutdown);
 }

@@ -11,7 +11,8 @@ export const TOKENS = {
   Metrics: Symbol('Metrics'),
   Readiness: Symbol('Readiness'),
   WorkService: Symbol('WorkService'),
-  HttpServer: Symbol('HttpServer'),
+  /** Every listener the process opened (the main one, and the metrics one when METRICS_PORT is set). */
+  HttpServers: Symbol('HttpServers'),
   Exit: Symbol('Exit'),
   GracefulShutdown: Symbol('GracefulShutdown'),
 } as const;

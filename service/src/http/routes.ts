@@ -14,7 +14,6 @@ export const ROUTES = {
 } as const;
 
 export interface RouteDeps {
-  readonly metrics: Metrics;
   readonly readiness: Readiness;
   readonly work: WorkService;
 }
@@ -30,8 +29,12 @@ function getAndHead(server: Server, path: string, handler: Handler): void {
   server.head(path, handler);
 }
 
-/** Handlers are async and throw; errors reach `sendError` through restify's `restifyError`. */
-export function registerRoutes(server: Server, { metrics, readiness, work }: RouteDeps): void {
+/**
+ * The application's routes, without /metrics (registerMetricsRoute puts that on whichever
+ * listener serves it). Handlers are async and throw; errors reach `sendError` through
+ * restify's `restifyError`.
+ */
+export function registerAppRoutes(server: Server, { readiness, work }: RouteDeps): void {
   // Liveness: the process answers; no dependencies.
   getAndHead(server, ROUTES.health, async (_req: Request, res: Response) => {
     send(res, 200, "OK I'm healthy", TEXT);
@@ -43,11 +46,6 @@ export function registerRoutes(server: Server, { metrics, readiness, work }: Rou
     else send(res, 200, 'OK', TEXT);
   });
 
-  getAndHead(server, ROUTES.metrics, async (_req: Request, res: Response) => {
-    const body = await metrics.render();
-    send(res, 200, body, metrics.contentType);
-  });
-
   getAndHead(server, ROUTES.work, async (req: Request, res: Response) => {
     const params = parseWorkParams(paramsFromQuery(req.getUrl().searchParams));
     send(res, 200, JSON.stringify(await work.run(params)), JSON_TYPE);
@@ -56,5 +54,13 @@ export function registerRoutes(server: Server, { metrics, readiness, work }: Rou
   server.post(ROUTES.work, async (req: Request, res: Response) => {
     const params = parseWorkParams(paramsFromBody(await readJsonBody(req)));
     send(res, 200, JSON.stringify(await work.run(params)), JSON_TYPE);
+  });
+}
+
+/** The Prometheus exposition of the service's own registry. */
+export function registerMetricsRoute(server: Server, metrics: Metrics): void {
+  getAndHead(server, ROUTES.metrics, async (_req: Request, res: Response) => {
+    const body = await metrics.render();
+    send(res, 200, body, metrics.contentType);
   });
 }

@@ -1,22 +1,40 @@
+import { type Server as HttpServer } from 'node:http';
 import { connect } from 'node:net';
-import { Agent, request } from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { exitCode, spawnService, waitForLog } from '../testing/process';
+import { TOKENS } from '../di/tokens';
+import { resolveShutdown } from '../di/container';
+import { type Clock } from '../clock';
+import { type RunningService, withService } from '../testing/harness';
+import { waitFor } from '../../../tests/support/wait';
+import { type GracefulShutdown } from './shutdown';
 
-function get(port: number, path: string, agent: Agent | false = false): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', (err) => reject(new Error(`GET ${path}: ${err.message}`)));
-    req.end();
-  });
+/** Real time for durations; every sleep waits until the test releases its length in ms. */
+class GatedClock implements Clock {
+  private readonly waiting = new Map<number, Array<() => void>>();
+
+  now(): number {
+    return performance.now();
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.waiting.set(ms, [...(this.waiting.get(ms) ?? []), resolve]));
+  }
+
+  isWaiting(ms: number): boolean {
+    return (this.waiting.get(ms)?.length ?? 0) > 0;
+  }
+
+  release(ms: number): void {
+    for (const resolve of this.waiting.get(ms) ?? []) resolve();
+    this.waiting.delete(ms);
+  }
 }
 
+const DELAY_MS = 1_000;
+const WORK_MS = 7;
+
+/** The connect error on 127.0.0.1:port, or undefined when the connection was accepted. */
 function connectError(port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -28,57 +46,114 @@ function connectError(port: number): Promise<string | undefined> {
   });
 }
 
-async function activeRequests(port: number): Promise<number> {
-  const { body } = await get(port, '/metrics');
-  return Number(/^http_server_active_requests (\d+)$/m.exec(body)?.[1] ?? 0);
-}
-
-const shutdown = suite('graceful shutdown of the real process');
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  shutdown(`${signal}: ready 503, in-flight request completes, idle sockets close, new connections refused, exit 0`, async () => {
-    const child = spawnService({ HOST: '127.0.0.1', PORT: '0', SHUTDOWN_DELAY_MS: '500', SHUTDOWN_TIMEOUT_MS: '15000' });
-    const exited = exitCode(child);
-    const keepAlive = new Agent({ keepAlive: true });
-    try {
-      const listening = await waitForLog(child, (line) => line.msg === 'listening');
-      const port = (listening.address as { port: number }).port;
-
-      // An idle keep-alive connection: the drain must close it, not wait 65 s for it.
-      const idle = connect(port, '127.0.0.1');
-      const idleClosed = new Promise<void>((resolve) => idle.on('close', () => resolve()));
-      idle.on('error', () => undefined);
-      await new Promise<void>((resolve) => {
-        idle.once('data', () => resolve());
-        idle.write('GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n');
-      });
-
-      // Keep-alive, so its socket goes idle only after close(): the drain must still close it.
-      const slow = get(port, '/api/work?latency_ms=4000', keepAlive);
-      // Awaited below; without this a failed assertion would surface as an unhandled rejection.
-      slow.catch(() => undefined);
-      while ((await activeRequests(port)) < 2) {
-        // The scrape plus the slow request: the slow one has arrived.
-      }
-      const stopping = waitForLog(child, (line) => line.msg === 'shutdown: no longer accepting connections');
-      child.kill(signal);
-
-      let ready = await get(port, '/ready');
-      while (ready.status === 200) ready = await get(port, '/ready');
-      assert.is(ready.status, 503);
-
-      await stopping;
-      assert.is(await connectError(port), 'ECONNREFUSED', 'no new connections after the drain');
-
-      const finished = await slow;
-      assert.is(finished.status, 200, 'the in-flight request completes');
-      await idleClosed;
-      assert.is(await exited, 0);
-    } finally {
-      keepAlive.destroy();
-      child.kill('SIGKILL');
-    }
+/** A keep-alive connection that has carried one request and sits idle until the server ends it. */
+async function idleConnection(port: number, target: string): Promise<{ closedByServer: (what: string) => Promise<true> }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  let closed = false;
+  socket.on('close', () => (closed = true));
+  await new Promise<void>((resolve) => {
+    socket.once('data', () => resolve());
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
   });
+  return { closedByServer: (what) => waitFor(what, async () => (closed ? true : undefined), { deadlineMs: 10_000, intervalMs: 20 }) };
 }
 
-shutdown.run();
+function refused(port: number, what: string): Promise<true> {
+  return waitFor(what, async () => ((await connectError(port)) === 'ECONNREFUSED' ? true : undefined), { deadlineMs: 10_000, intervalMs: 20 });
+}
+
+interface Drain {
+  readonly service: RunningService & { metrics: NonNullable<RunningService['metrics']> };
+  readonly clock: GatedClock;
+  readonly exits: number[];
+  readonly shutdown: GracefulShutdown;
+}
+
+/** A service with both listeners and a gated clock, its shutdown wired to both as main.ts does. */
+function withDrain(config: { shutdownTimeoutMs: number }, test: (drain: Drain) => Promise<void>): Promise<void> {
+  const clock = new GatedClock();
+  return withService(
+    {
+      // Keep-alive timeouts far beyond the test: only the shutdown may close an idle socket.
+      config: { metricsPort: 0, shutdownDelayMs: DELAY_MS, keepAliveTimeoutMs: 600_000, headersTimeoutMs: 600_001, requestTimeoutMs: 600_001, ...config },
+      override: (scope) => scope.register(TOKENS.Clock, { useValue: clock }),
+    },
+    async (service) => {
+      const { metrics } = service;
+      if (metrics === undefined) throw new Error('no metrics listener');
+      const exits: number[] = [];
+      const servers = [service.server.server, metrics.server.server] as HttpServer[];
+      const shutdown = resolveShutdown(service.scope, servers, (code) => exits.push(code));
+      await test({ service: { ...service, metrics }, clock, exits, shutdown });
+    },
+  );
+}
+
+const order = suite('graceful shutdown, both listeners in step');
+
+order('readiness 503 first; after the delay both listeners stop accepting and close idle sockets; exit 0 once in-flight work ends', () =>
+  withDrain({ shutdownTimeoutMs: 60_000 }, async ({ service, clock, exits, shutdown }) => {
+    const idleMain = await idleConnection(service.port, '/health');
+    const idleMetrics = await idleConnection(service.metrics.port, '/metrics');
+    const inFlight = fetch(`${service.base}/api/work?latency_ms=${WORK_MS}&size=1`);
+    // Awaited below; without this a failed assertion would surface as an unhandled rejection.
+    inFlight.catch(() => undefined);
+    await waitFor('the work request to be in flight', async () => (clock.isWaiting(WORK_MS) ? true : undefined));
+
+    const done = shutdown.shutdown('SIGTERM');
+    const ready = await fetch(`${service.base}/ready`);
+    assert.is(ready.status, 503, 'readiness says 503 at once');
+    await ready.text();
+    const scrape = await fetch(`${service.metrics.base}/metrics`);
+    assert.is(scrape.status, 200, 'the metrics listener still answers during the readiness delay');
+    await scrape.text();
+    assert.ok(clock.isWaiting(DELAY_MS), 'shutdown waits the readiness delay');
+    assert.equal(exits, []);
+
+    clock.release(DELAY_MS);
+    await refused(service.port, 'the main listener to refuse connections');
+    await refused(service.metrics.port, 'the metrics listener to refuse connections');
+    await idleMain.closedByServer('the main listener to close its idle keep-alive socket');
+    await idleMetrics.closedByServer('the metrics listener to close its idle keep-alive socket');
+    assert.equal(exits, [], 'no exit while a request is in flight');
+
+    clock.release(WORK_MS);
+    const work = await inFlight;
+    assert.is(work.status, 200, 'the in-flight request completes');
+    await work.text();
+    await done;
+    assert.equal(exits, [0]);
+    const steps = service.logs.filter((line) => line.msg.startsWith('shutdown')).map((line) => line.msg);
+    assert.equal(steps, ['shutdown: readiness is 503, draining', 'shutdown: no longer accepting connections', 'shutdown complete']);
+  }),
+);
+
+order('a second signal during the drain changes nothing', () =>
+  withDrain({ shutdownTimeoutMs: 60_000 }, async ({ clock, exits, shutdown }) => {
+    const first = shutdown.shutdown('SIGTERM');
+    await shutdown.shutdown('SIGINT');
+    clock.release(DELAY_MS);
+    await first;
+    assert.equal(exits, [0]);
+  }),
+);
+
+order('past SHUTDOWN_TIMEOUT_MS the connections of both listeners are dropped and the exit code is 1', () =>
+  withDrain({ shutdownTimeoutMs: 300 }, async ({ service, clock, exits, shutdown }) => {
+    const idleMetrics = await idleConnection(service.metrics.port, '/metrics');
+    const inFlight = fetch(`${service.base}/api/work?latency_ms=${WORK_MS}&size=1`).then(
+      (res) => res.status,
+      () => 'dropped',
+    );
+    await waitFor('the work request to be in flight', async () => (clock.isWaiting(WORK_MS) ? true : undefined));
+    void shutdown.shutdown('SIGTERM');
+    // The readiness delay never ends here: only the deadline can finish the shutdown.
+    await waitFor('the deadline', async () => (exits.length > 0 ? true : undefined), { deadlineMs: 10_000, intervalMs: 20 });
+    assert.equal(exits, [1]);
+    assert.is(await inFlight, 'dropped');
+    await idleMetrics.closedByServer('the metrics listener to drop its connection at the deadline');
+  }),
+);
+
+order.run();

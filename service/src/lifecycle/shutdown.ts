@@ -14,6 +14,7 @@ const IDLE_SWEEP_MS = 100;
 /**
  * The order that loses no request behind a load balancer: readiness 503, wait for the
  * balancer to notice, stop accepting, let in-flight requests finish, exit 0 before the deadline.
+ * Every listener goes through each step together, so a scrape on the metrics port sees the drain too.
  */
 @injectable()
 export class GracefulShutdown {
@@ -23,7 +24,7 @@ export class GracefulShutdown {
     @inject(TOKENS.Config) private readonly config: Config,
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.Readiness) private readonly readiness: Readiness,
-    @inject(TOKENS.HttpServer) private readonly server: HttpServer,
+    @inject(TOKENS.HttpServers) private readonly servers: readonly HttpServer[],
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Exit) private readonly exit: Exit,
   ) {}
@@ -35,7 +36,7 @@ export class GracefulShutdown {
     const { shutdownDelayMs, shutdownTimeoutMs } = this.config;
     const deadline = setTimeout(() => {
       this.logger.error({ signal, shutdownTimeoutMs }, 'shutdown deadline passed; dropping open connections');
-      this.server.closeAllConnections();
+      for (const server of this.servers) server.closeAllConnections();
       this.exit(1);
     }, shutdownTimeoutMs);
     deadline.unref();
@@ -44,13 +45,21 @@ export class GracefulShutdown {
     this.logger.info({ signal, shutdownDelayMs }, 'shutdown: readiness is 503, draining');
     await this.clock.sleep(shutdownDelayMs);
 
-    const closed = new Promise<void>((resolve) => {
-      // An error here only says the server was not listening: nothing left to wait for.
-      this.server.close(() => resolve());
-    });
+    const closed = Promise.all(
+      this.servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            // An error here only says the server was not listening: nothing left to wait for.
+            server.close(() => resolve());
+          }),
+      ),
+    );
     this.logger.info('shutdown: no longer accepting connections');
-    const sweep = setInterval(() => this.server.closeIdleConnections(), IDLE_SWEEP_MS);
-    this.server.closeIdleConnections();
+    const closeIdle = (): void => {
+      for (const server of this.servers) server.closeIdleConnections();
+    };
+    const sweep = setInterval(closeIdle, IDLE_SWEEP_MS);
+    closeIdle();
     await closed;
     clearInterval(sweep);
     clearTimeout(deadline);
