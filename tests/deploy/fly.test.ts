@@ -1,0 +1,273 @@
+// fly.toml checked against the service it deploys: parsed as Fly parses it (TOML), compared with
+// the service's own configuration and routes, then its [env] run on the built service the way a
+// Fly Machine runs it. Key meanings: fly.io docs, "App configuration (fly.toml)" and "Health
+// Checks"; the contract for METRICS_PORT: contracts 1 (a listener that serves only /metrics).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type Config, loadConfig } from '../../service/src/config';
+import { ROUTES } from '../../service/src/http/routes';
+import { freePort } from '../support/net';
+import { REPO_ROOT } from '../support/repo';
+import { GiveUp, waitFor } from '../support/wait';
+
+interface FlyCheck {
+  path?: string;
+  method?: string;
+  interval?: string | number;
+  timeout?: string | number;
+  grace_period?: string | number;
+}
+
+interface FlyToml {
+  app?: string;
+  primary_region?: string;
+  kill_signal?: string;
+  kill_timeout?: string | number;
+  build?: { image?: string };
+  deploy?: { strategy?: string };
+  env?: Record<string, unknown>;
+  http_service?: { internal_port?: number; force_https?: boolean; checks?: FlyCheck[] };
+  services?: Array<{ internal_port?: number }>;
+  vm?: Array<{ size?: string; memory?: string | number; cpus?: number; cpu_kind?: string }>;
+  metrics?: { port?: number; path?: string };
+}
+
+const FLY_TOML = path.join(REPO_ROOT, 'fly.toml');
+const SERVICE_ENTRY = path.join(REPO_ROOT, 'service', 'dist', 'main.js');
+/** Fly's upper bound for kill_timeout (docs: "up to a maximum of 300 seconds"). */
+const FLY_MAX_KILL_TIMEOUT_MS = 300_000;
+/** What Fly does when fly.toml leaves these out (docs, "Runtime options"). */
+const FLY_DEFAULT_KILL_SIGNAL = 'SIGINT';
+const FLY_DEFAULT_KILL_TIMEOUT_S = 5;
+
+let fly: FlyToml = {};
+
+/** fly.toml as Fly reads it. A dynamic import: smol-toml's types describe an ES module, and this file is CommonJS. */
+async function loadFlyToml(): Promise<void> {
+  const { parse } = await import('smol-toml');
+  fly = parse(readFileSync(FLY_TOML, 'utf8')) as FlyToml;
+}
+
+/** [env] as the Machine receives it: Fly accepts only string values there. */
+function flyEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fly.env ?? {})) {
+    if (typeof value !== 'string') throw new Error(`fly.toml [env] ${name} must be a string (Fly: "Env values can only be strings"); got ${JSON.stringify(value)}`);
+    env[name] = value;
+  }
+  return env;
+}
+
+/** The service's configuration under fly.toml's [env]: defaults for what it leaves out, as on the Machine. */
+function serviceConfig(): Config {
+  return loadConfig(flyEnv());
+}
+
+const GO_DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * A fly.toml duration in milliseconds: a Go duration string ("10s", "1m30s", "500ms"), or a bare
+ * number in `numberUnitMs` (checks count in milliseconds, kill_timeout in seconds).
+ */
+function durationMs(value: string | number | undefined, numberUnitMs: number, what: string): number {
+  if (typeof value === 'number') return value * numberUnitMs;
+  if (value === undefined || !/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(value)) throw new Error(`${what}: not a duration: ${JSON.stringify(value)}`);
+  let total = 0;
+  for (const [, amount, , unit] of value.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) total += Number(amount) * (GO_DURATION_UNITS_MS[unit ?? 's'] ?? 0);
+  return total;
+}
+
+function checks(): FlyCheck[] {
+  return fly.http_service?.checks ?? [];
+}
+
+function checkFor(route: string): FlyCheck {
+  const check = checks().find((candidate) => candidate.path === route);
+  if (!check) throw new Error(`no [[http_service.checks]] asks ${route}`);
+  return check;
+}
+
+const Static = suite('fly.toml against the service');
+
+Static.before(loadFlyToml);
+
+Static('names an app and a primary region, and no image: every deploy names the digest CI pushed', () => {
+  assert.type(fly.app, 'string');
+  assert.match(fly.app ?? '', /^[a-z0-9-]+$/, 'Fly app names are lower-case letters, digits and dashes');
+  assert.match(fly.primary_region ?? '', /^[a-z]{3}$/);
+  assert.is(fly.build?.image, undefined, '[build] image would deploy a tag, not the tested digest');
+});
+
+Static('[env] is a configuration the service starts with', () => {
+  // loadConfig throws the same one-line error start-up prints (and exits 2 on).
+  const config = serviceConfig();
+  assert.is(config.host, '0.0.0.0', 'Fly Proxy and the metrics scraper reach the VM on its private IPv4 address');
+});
+
+Static('Fly Proxy sends to the port the service listens on', () => {
+  assert.is(fly.http_service?.internal_port, serviceConfig().port);
+});
+
+Static('HTTP is redirected to HTTPS', () => {
+  assert.is(fly.http_service?.force_https, true);
+});
+
+Static('[metrics] is the metrics listener: METRICS_PORT, the service\'s metrics path, apart from the app port', () => {
+  const config = serviceConfig() as Config & { metricsPort?: number };
+  assert.is(fly.metrics?.port, 9464, 'contract 1: 9464 on Fly');
+  assert.is(config.metricsPort, fly.metrics?.port, '[env] METRICS_PORT must be the port Fly scrapes');
+  assert.is.not(fly.metrics?.port, fly.http_service?.internal_port);
+  assert.is(fly.metrics?.path, ROUTES.metrics);
+});
+
+Static('the metrics port is in no public service', () => {
+  const publicPorts = [fly.http_service?.internal_port, ...(fly.services ?? []).map((service) => service.internal_port)];
+  assert.not.ok(publicPorts.includes(fly.metrics?.port), `public internal ports: ${publicPorts.join(', ')}`);
+});
+
+Static('every routing check asks a route the service has: /ready (routing) and /health (liveness)', () => {
+  const routes: readonly string[] = Object.values(ROUTES);
+  for (const check of checks()) {
+    assert.ok(check.path !== undefined && routes.includes(check.path), `check path ${check.path} is not one of ${routes.join(', ')}`);
+    assert.is((check.method ?? 'GET').toUpperCase(), 'GET');
+  }
+  checkFor(ROUTES.ready);
+  checkFor(ROUTES.health);
+});
+
+Static('the readiness check runs at least once while the service drains, before it stops accepting', () => {
+  // Fly Proxy stops routing to a Machine only when a check fails; /ready fails for SHUTDOWN_DELAY_MS.
+  const interval = durationMs(checkFor(ROUTES.ready).interval, 1, 'ready check interval');
+  assert.ok(interval <= serviceConfig().shutdownDelayMs, `ready check every ${interval} ms, drain delay ${serviceConfig().shutdownDelayMs} ms`);
+});
+
+Static('kill_signal is SIGTERM, the signal the service drains on (Fly sends SIGINT by default)', () => {
+  assert.is(fly.kill_signal, 'SIGTERM');
+});
+
+Static('kill_timeout outlasts SHUTDOWN_TIMEOUT_MS, within Fly\'s 300 s', () => {
+  const killTimeoutMs = durationMs(fly.kill_timeout, 1_000, 'kill_timeout');
+  const { shutdownTimeoutMs } = serviceConfig();
+  assert.ok(killTimeoutMs > shutdownTimeoutMs, `kill_timeout ${killTimeoutMs} ms <= SHUTDOWN_TIMEOUT_MS ${shutdownTimeoutMs} ms: Fly would kill the drain`);
+  assert.ok(killTimeoutMs <= FLY_MAX_KILL_TIMEOUT_MS);
+});
+
+Static('deploys roll: one Machine at a time, each gated by its checks', () => {
+  assert.is(fly.deploy?.strategy, 'rolling');
+});
+
+Static('[[vm]] asks a size Fly can start: shared CPUs, memory a multiple of 256 MB within 256..2048 MB per CPU', () => {
+  // Fly docs, "Machine sizing": shared-CPU memory is a multiple of 256, from 256 MB to 2 GB per CPU.
+  assert.is(fly.vm?.length, 1);
+  const vm = fly.vm?.[0] ?? {};
+  const cpus = vm.cpus ?? Number(/^shared-cpu-(\d+)x$/.exec(vm.size ?? '')?.[1] ?? Number.NaN);
+  const memory = String(vm.memory ?? '');
+  const memoryMb = /^\d+$/.test(memory) ? Number(memory) : Number(/^(\d+)mb$/i.exec(memory)?.[1] ?? Number(/^(\d+)gb$/i.exec(memory)?.[1]) * 1024);
+  assert.ok(Number.isInteger(cpus) && cpus >= 1, `shared CPUs from ${vm.size}`);
+  assert.is(memoryMb % 256, 0, `memory ${memory}`);
+  assert.ok(memoryMb >= 256 * cpus && memoryMb <= 2048 * cpus, `memory ${memoryMb} MB for ${cpus} shared CPU(s)`);
+});
+
+Static.run();
+
+// --- the built service under fly.toml's [env] ---------------------------------------------------
+
+/** dist/ must be built from the current source, or this would test yesterday's service. */
+function assertBuiltFromSource(): void {
+  if (!existsSync(SERVICE_ENTRY)) throw new Error('service/dist/main.js is missing: run `npm run build` first');
+  const builtAt = statSync(SERVICE_ENTRY).mtimeMs;
+  const sourceDir = path.join(REPO_ROOT, 'service', 'src');
+  const newer = (readdirSync(sourceDir, { recursive: true }) as string[]).filter(
+    (file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && statSync(path.join(sourceDir, file)).mtimeMs > builtAt,
+  );
+  if (newer.length > 0) throw new Error(`service/src changed after the build (${newer.slice(0, 3).join(', ')}): run \`npm run build\` first`);
+}
+
+interface Running {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  appPort: number;
+  metricsPort: number;
+  output: () => string;
+}
+
+let service: Running | undefined;
+
+/** fly.toml's [env], with free ports in place of its PORT and METRICS_PORT (this machine may use those). */
+async function startService(): Promise<Running> {
+  assertBuiltFromSource();
+  const appPort = await freePort();
+  const metricsPort = await freePort();
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production', ...flyEnv(), PORT: String(appPort) };
+  if (env.METRICS_PORT !== undefined) env.METRICS_PORT = String(metricsPort);
+  const child = spawn(process.execPath, [SERVICE_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const running = { child, exited, appPort, metricsPort, output: () => Buffer.concat(chunks).toString('utf8') };
+  await waitFor('the service to answer GET /health', async () => {
+    if (child.exitCode !== null) throw new GiveUp(`the service exited with ${child.exitCode}:\n${running.output()}`);
+    return (await fetch(`http://127.0.0.1:${appPort}${ROUTES.health}`)).status === 200 ? true : undefined;
+  });
+  return running;
+}
+
+async function statusOf(port: number, route: string, method = 'GET'): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}${route}`, { method, signal: AbortSignal.timeout(10_000) });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+const Live = suite('fly.toml [env] on the built service');
+
+Live.before(async () => {
+  await loadFlyToml();
+  service = await startService();
+});
+
+Live.after(() => {
+  if (service?.child.exitCode === null) service.child.kill('SIGKILL');
+});
+
+function running(): Running {
+  if (!service) throw new Error('the service did not start');
+  return service;
+}
+
+Live('every [[http_service.checks]] path answers 200 on internal_port (Fly follows no redirect)', async () => {
+  for (const check of checks()) {
+    assert.is(await statusOf(running().appPort, check.path ?? '/', check.method), 200, `${check.method} ${check.path}`);
+  }
+});
+
+Live('the [metrics] path answers with the exposition on the metrics port', async () => {
+  const response = await fetch(`http://127.0.0.1:${running().metricsPort}${fly.metrics?.path ?? ''}`);
+  const body = await response.text();
+  assert.is(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
+  assert.match(body, /^app_build_info\{/m);
+});
+
+Live('the public port never serves the metrics path', async () => {
+  assert.is(await statusOf(running().appPort, fly.metrics?.path ?? ''), 404);
+});
+
+Live('kill_signal drains it: the readiness check fails while liveness holds, then exit 0 before kill_timeout', async () => {
+  const { child, appPort, exited } = running();
+  child.kill((fly.kill_signal ?? FLY_DEFAULT_KILL_SIGNAL) as NodeJS.Signals);
+  await waitFor('GET /ready to answer 503 after the kill signal', async () => ((await statusOf(appPort, ROUTES.ready)) === 503 ? true : undefined), {
+    intervalMs: 100,
+  });
+  assert.is(await statusOf(appPort, ROUTES.health), 200, 'liveness holds while draining');
+  // What Fly does at kill_timeout: SIGKILL, which would show as no exit code.
+  const killer = setTimeout(() => child.kill('SIGKILL'), durationMs(fly.kill_timeout ?? FLY_DEFAULT_KILL_TIMEOUT_S, 1_000, 'kill_timeout'));
+  const code = await exited;
+  clearTimeout(killer);
+  assert.is(code, 0, running().output().slice(-2_000));
+});
+
+Live.run();
