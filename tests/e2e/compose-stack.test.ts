@@ -1,16 +1,20 @@
-// The local stack as the README runs it: `docker compose up --build -d`, then the service and
-// Prometheus through their published ports, the load generator profile, and a clean stop.
+// The local stack exactly as README.md's "Run it locally with Docker" runs it: the commands of its
+// fenced bash blocks, in order, start to stop, with Compose v2. Between the first block (start)
+// and the last (stop) the suite checks what a user would look at: the service and its metrics,
+// Prometheus scraping it and loading the rules, Alertmanager as a single instance that Prometheus
+// sends to, links that open from the host, a configuration reload, and no container left at the end.
 //
-// E2E_SERVICES (space- or comma-separated) limits what starts, for machines that lack an image:
-// here, `E2E_SERVICES="app prometheus alertmanager"` (no Grafana image offline). Unset: every
-// service, exactly the README's command. Each run is its own compose project on free ports, so it
-// never touches a stack the user already has.
+// Each run is its own compose project (COMPOSE_PROJECT_NAME) on free ports (APP_PORT, …), set in
+// the environment the README's commands already read, so it never touches a user's stack. The only
+// rewrite: services whose image this machine lacks (here Grafana, which has no offline stand-in)
+// are left out of the commands, and the log says so (tests/e2e/readme.ts, planCommand).
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
-import { docker, inspect, runId, waitHealthy } from '../support/docker';
+import { docker, inspect, projectLeftovers, runId, stackImages } from '../support/docker';
 import { freePort } from '../support/net';
 import { waitFor } from '../support/wait';
-import { get, nodeIn } from './support';
+import { parseCompose, planCommand, readmeBlocks, type ReadmeCommand, type StackImages } from './readme';
+import { get, nodeIn, shell } from './support';
 
 interface PromResponse<T> {
   status: string;
@@ -21,17 +25,30 @@ interface PromSample {
   value: [number, string];
 }
 
-const Stack = suite('compose stack');
+const Stack = suite('the README local stack, start to stop');
 
 const project = runId('e2e-stack');
-const selected = (process.env.E2E_SERVICES ?? '').split(/[\s,]+/).filter(Boolean);
+let blocks: ReadmeCommand[][] = [];
+let images: StackImages = { defaultServices: [], missing: new Set() };
 let env: NodeJS.ProcessEnv = {};
 let appUrl = '';
 let prometheusUrl = '';
+let alertmanagerUrl = '';
 
-// `up --build` builds the image: allow it minutes, not docker()'s default bound.
 const compose = (...args: string[]) => docker(['compose', ...args], { env, timeoutMs: 600_000 });
-const containerOf = async (service: string) => (await compose('ps', '-q', service)).split('\n')[0] ?? '';
+const containerOf = async (service: string) => (await compose('ps', '--all', '-q', service)).split('\n')[0] ?? '';
+const started = () => images.defaultServices.filter((service) => !images.missing.has(service));
+
+/** Runs one README command as written (or narrowed, or skipped, with a line saying so). */
+async function runReadme(command: ReadmeCommand): Promise<void> {
+  const plan = planCommand(command.text, images);
+  if ('skip' in plan) {
+    console.log(`\n  README: skipped \`${command.text}\`: ${plan.skip}`);
+    return;
+  }
+  if (plan.note !== undefined) console.log(`\n  README: ran \`${plan.run}\` (${plan.note})`);
+  await shell(plan.run, env);
+}
 
 async function promQuery(query: string): Promise<PromSample[]> {
   const answer = await get(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
@@ -39,7 +56,24 @@ async function promQuery(query: string): Promise<PromSample[]> {
   return (JSON.parse(answer.body) as PromResponse<{ result: PromSample[] }>).data.result;
 }
 
+/** A sample of one unlabelled series in a /metrics page (Prometheus' and Alertmanager's own). */
+async function ownMetric(baseUrl: string, name: string): Promise<number> {
+  const page = await get(`${baseUrl}/metrics`);
+  const line = page.body.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`${baseUrl}/metrics has no ${name}`);
+  return Number(line.split(' ')[1]);
+}
+
 async function startStack(): Promise<void> {
+  blocks = readmeBlocks();
+  const first = blocks[0] ?? [];
+  const last = blocks.at(-1) ?? [];
+  assert.ok(blocks.length >= 2, 'the README local-stack section needs a start block and a stop block');
+  assert.ok(first.some((c) => parseCompose(c.text)?.subcommand === 'up'), `the first block starts nothing: ${JSON.stringify(first)}`);
+  assert.ok(last.length > 0 && last.every((c) => parseCompose(c.text)?.subcommand === 'down'), `the last block is not the stop block: ${JSON.stringify(last)}`);
+
+  images = await stackImages();
+  if (images.missing.size > 0) console.log(`\n  no image here for: ${[...images.missing].join(', ')}; the README's commands run without them`);
   const [app, prometheus, alertmanager, grafana] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   env = {
     COMPOSE_PROJECT_NAME: project,
@@ -50,26 +84,30 @@ async function startStack(): Promise<void> {
   };
   appUrl = `http://127.0.0.1:${app}`;
   prometheusUrl = `http://127.0.0.1:${prometheus}`;
+  alertmanagerUrl = `http://127.0.0.1:${alertmanager}`;
   try {
-    await compose('up', '--build', '-d', ...selected);
-    // No `up --wait` in docker-compose 1.29: poll every container's own health check.
-    const containers = (await compose('ps', '-q')).split('\n').filter(Boolean);
-    assert.ok(containers.length > 0, 'compose started no container');
-    await Promise.all(containers.map((id) => waitHealthy(id)));
+    for (const command of first) await runReadme(command);
   } catch (error) {
-    const logs = await compose('logs', '--no-color', '--tail', '30').catch(() => '');
-    console.error(logs);
+    console.error(await compose('logs', '--no-color', '--tail', '30').catch(() => ''));
     throw error;
   }
 }
 
 Stack.before(startStack);
 Stack.after(async () => {
+  // Whatever a failed test left, and the images `up --build` built (the README keeps them for the user).
   await compose('--profile', 'loadgen', 'down', '--volumes', '--rmi', 'local', '--remove-orphans');
 });
 
-Stack('publishes the service on 127.0.0.1 only, and /health answers 200', async () => {
-  assert.match(await compose('port', 'app', '8080'), /^127\.0\.0\.1:\d+$/);
+Stack('the start block leaves every service running and healthy, published on 127.0.0.1 only', async () => {
+  for (const service of started()) {
+    const container = await containerOf(service);
+    assert.ok(container !== '', `no container for ${service}`);
+    assert.is(await inspect(container, '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}'), 'running healthy', service);
+  }
+  for (const [service, port] of [['app', 8080], ['prometheus', 9090], ['alertmanager', 9093]] as const) {
+    assert.match(await compose('port', service, String(port)), /^127\.0\.0\.1:\d+$/, service);
+  }
   const health = await get(`${appUrl}/health`);
   assert.is(health.status, 200);
   assert.match(health.contentType, /^text\/plain/);
@@ -110,17 +148,28 @@ Stack('Prometheus scrapes the app and its metrics are queryable', async () => {
   assert.ok(series.some((s) => s.metric.status_code === '200'), JSON.stringify(series));
 });
 
-Stack('Prometheus loaded the rule files, and knows Alertmanager when it runs', async () => {
+Stack('Prometheus loads the rule files and sends alerts to Alertmanager, which runs as one instance without gossip', async () => {
   const rules = await get(`${prometheusUrl}/api/v1/rules`);
   const groups = (JSON.parse(rules.body) as PromResponse<{ groups: { rules: { type: string }[] }[] }>).data.groups;
   assert.ok(groups.flatMap((g) => g.rules).some((r) => r.type === 'alerting'), 'no alerting rule is loaded');
 
-  if ((await containerOf('alertmanager')) === '') return;
   await waitFor('Prometheus to discover Alertmanager', async () => {
     const answer = await get(`${prometheusUrl}/api/v1/alertmanagers`);
-    const active = (JSON.parse(answer.body) as PromResponse<{ activeAlertmanagers: unknown[] }>).data.activeAlertmanagers;
-    return active.length > 0 ? true : undefined;
+    const active = (JSON.parse(answer.body) as PromResponse<{ activeAlertmanagers: { url: string }[] }>).data.activeAlertmanagers;
+    return active.some((am) => am.url.includes('alertmanager:9093')) ? true : undefined;
   });
+  // "disabled" only when --cluster.listen-address is empty (alertmanager api/v2/api.go, getStatusHandler).
+  const status = await get(`${alertmanagerUrl}/api/v2/status`);
+  assert.is(status.status, 200, status.body);
+  assert.is((JSON.parse(status.body) as { cluster: { status: string } }).cluster.status, 'disabled');
+});
+
+Stack('Prometheus and Alertmanager know the URL the host reaches them at, so links in alerts open', async () => {
+  const flags = await get(`${prometheusUrl}/api/v1/status/flags`);
+  assert.is((JSON.parse(flags.body) as PromResponse<Record<string, string>>).data['web.external-url'], prometheusUrl);
+  // Alertmanager's API does not report its external URL; its arguments are what it was given.
+  const args = JSON.parse(await inspect(await containerOf('alertmanager'), '{{json .Args}}')) as string[];
+  assert.ok(args.includes(`--web.external-url=${alertmanagerUrl}`), JSON.stringify(args));
 });
 
 Stack('the app runs as a non-root user on a read-only root file system', async () => {
@@ -131,9 +180,8 @@ Stack('the app runs as a non-root user on a read-only root file system', async (
   assert.is(write, 'EROFS');
 });
 
-Stack('the loadgen profile drives /api/work with successes and failures', async () => {
-  await compose('--profile', 'loadgen', 'up', '-d', 'loadgen');
-  // Far more requests than the tests above sent, with every class of answer among them.
+Stack('the loadgen profile the README starts drives /api/work with successes and failures', async () => {
+  assert.ok((await containerOf('loadgen')) !== '', 'the README start block did not start the load generator');
   const statuses = await waitFor('loadgen traffic with 2xx, 4xx and 5xx in Prometheus', async () => {
     const result = await promQuery('sum by (status_code) (increase(http_server_request_duration_seconds_count{job="app",route="/api/work"}[1m]))');
     const total = result.reduce((sum, s) => sum + Number(s.value[1]), 0);
@@ -143,10 +191,42 @@ Stack('the loadgen profile drives /api/work with successes and failures', async 
   assert.equal(statuses.sort(), ['2', '4', '5']);
 });
 
-Stack('SIGTERM (docker compose stop) ends the app with exit code 0', async () => {
+Stack('the README commands between start and stop run as written; its reload makes Prometheus and Alertmanager re-read their files', async () => {
+  const middle = blocks.slice(1, -1).flat();
+  const reload = middle.find((c) => parseCompose(c.text)?.subcommand === 'kill' && /SIGHUP/.test(c.text));
+  assert.ok(reload !== undefined, 'the README documents no configuration reload (docker compose kill -s SIGHUP …)');
+  const reloadedAt = {
+    prometheus: await ownMetric(prometheusUrl, 'prometheus_config_last_reload_success_timestamp_seconds'),
+    alertmanager: await ownMetric(alertmanagerUrl, 'alertmanager_config_last_reload_success_timestamp_seconds'),
+  };
+
+  for (const command of middle) await runReadme(command);
+
+  // Second resolution: the stack has been up for many seconds, so a reload moves the timestamp.
+  await waitFor('Prometheus to reload its configuration', async () =>
+    (await ownMetric(prometheusUrl, 'prometheus_config_last_reload_success_timestamp_seconds')) > reloadedAt.prometheus ? true : undefined,
+  );
+  await waitFor('Alertmanager to reload its configuration', async () =>
+    (await ownMetric(alertmanagerUrl, 'alertmanager_config_last_reload_success_timestamp_seconds')) > reloadedAt.alertmanager ? true : undefined,
+  );
+  assert.is(await ownMetric(prometheusUrl, 'prometheus_config_last_reload_successful'), 1);
+  assert.is(await ownMetric(alertmanagerUrl, 'alertmanager_config_last_reload_successful'), 1);
+});
+
+Stack('SIGTERM (docker compose stop app, as the README stops it) ends the app with exit code 0', async () => {
   const app = await containerOf('app');
   await compose('stop', 'app');
   assert.is(await inspect(app, '{{.State.ExitCode}}'), '0');
+});
+
+Stack('the README stop block leaves no container and no network, and its `down -v` no volume', async () => {
+  for (const command of blocks.at(-1) ?? []) {
+    await runReadme(command);
+    const left = await projectLeftovers(project);
+    assert.equal(left.containers, [], `containers left after \`${command.text}\``);
+    assert.equal(left.networks, [], `networks left after \`${command.text}\``);
+  }
+  assert.equal((await projectLeftovers(project)).volumes, [], 'volumes left after the stop block');
 });
 
 Stack.run();

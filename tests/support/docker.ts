@@ -1,7 +1,10 @@
 // Runs the same `docker` / `docker compose` commands the README gives a user, from the
 // repository root, for the end-to-end and resilience suites.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
+import YAML from 'yaml';
 import { REPO_ROOT } from './repo';
 import { GiveUp, waitFor, type WaitOptions } from './wait';
 
@@ -62,4 +65,55 @@ export function waitHealthy(container: string, options: WaitOptions = {}): Promi
 /** A name unique to this run, valid as a compose project name, a container name and an image tag. */
 export function runId(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+export const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
+
+export interface ComposeService {
+  image?: string;
+  build?: unknown;
+  profiles?: string[];
+}
+
+/** The services of a compose file as written (no interpolation: images here are pinned literally). */
+export function composeServices(file = COMPOSE_FILE): Record<string, ComposeService> {
+  const parsed = YAML.parse(readFileSync(file, 'utf8')) as { services?: Record<string, ComposeService> };
+  if (!parsed.services) throw new Error(`${path.relative(REPO_ROOT, file)} has no services`);
+  return parsed.services;
+}
+
+/** The image a service runs, as the compose file pins it. */
+export function composeImage(service: string, file = COMPOSE_FILE): string {
+  const image = composeServices(file)[service]?.image;
+  if (!image) throw new Error(`${path.relative(REPO_ROOT, file)}: service ${service} names no image`);
+  return image;
+}
+
+/** Whether the engine has this image locally (nothing is pulled). */
+export async function imagePresent(ref: string): Promise<boolean> {
+  return docker(['image', 'inspect', '--format', '{{.Id}}', ref]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Services that start without a profile, and those whose pinned image this engine lacks (built ones never are). */
+export async function stackImages(file = COMPOSE_FILE): Promise<{ defaultServices: string[]; missing: Set<string> }> {
+  const services = Object.entries(composeServices(file));
+  const missing = new Set<string>();
+  for (const [name, service] of services) {
+    if (service.build === undefined && service.image !== undefined && !(await imagePresent(service.image))) missing.add(name);
+  }
+  return { defaultServices: services.filter(([, service]) => !service.profiles?.length).map(([name]) => name), missing };
+}
+
+/** Containers (running or not), networks and volumes Compose labelled as the project's: empty after a full `down -v`. */
+export async function projectLeftovers(project: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
+  const filter = `label=com.docker.compose.project=${project}`;
+  const list = async (args: string[]) => (await docker(args)).split('\n').filter(Boolean);
+  return {
+    containers: await list(['ps', '--all', '--filter', filter, '--format', '{{.Names}} ({{.Status}})']),
+    networks: await list(['network', 'ls', '--filter', filter, '--format', '{{.Name}}']),
+    volumes: await list(['volume', 'ls', '--filter', filter, '--format', '{{.Name}}']),
+  };
 }
