@@ -1,6 +1,7 @@
 // Point 5 (process) of the resilience harness: every configuration variable with a bad value stops
-// the real process at start-up, with one line naming the variable and a non-zero exit code, instead
-// of serving with a default. (The container side is in stack-faults.test.ts.)
+// the real process at start-up, with one line naming the variable and exit code 2, instead of
+// serving with a default. The only child-process test of it: the service's own config.test.ts
+// checks parsing in-process. (The container side is in stack-faults.test.ts.)
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recordFigures } from './lib/figures';
@@ -13,6 +14,7 @@ import { CONFIG_VARIABLES } from '../../service/src/config';
  */
 const BAD_VALUES: Record<string, ReadonlyArray<Record<string, string>>> = {
   PORT: [{ PORT: 'abc' }, { PORT: '70000' }, { PORT: '-1' }, { PORT: '8080.5' }],
+  METRICS_PORT: [{ METRICS_PORT: '0' }, { METRICS_PORT: 'metrics' }, { METRICS_PORT: '65536' }, { PORT: '9464', METRICS_PORT: '9464' }],
   HOST: [{ HOST: 'not a host' }, { HOST: 'host;reboot' }],
   LOG_LEVEL: [{ LOG_LEVEL: 'loud' }, { LOG_LEVEL: 'INFO' }],
   SHUTDOWN_DELAY_MS: [{ SHUTDOWN_DELAY_MS: 'soon' }, { SHUTDOWN_DELAY_MS: '-1' }, { SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '5000' }],
@@ -34,7 +36,7 @@ configFaults('the table covers every variable the service reads', () => {
   assert.equal(Object.keys(BAD_VALUES).sort(), CONFIG_VARIABLES.map((variable) => variable.name).sort());
 });
 
-configFaults('every variable with a bad value: non-zero exit and one line naming it', async () => {
+configFaults('every variable with a bad value: exit code 2 and one line naming it', async () => {
   const cases = Object.entries(BAD_VALUES).flatMap(([variable, envs]) => envs.map((env) => ({ variable, env })));
   const outcomes: Array<{ variable: string; env: Record<string, string>; run: RunResult }> = [];
   for (let index = 0; index < cases.length; index += PARALLEL) {
@@ -55,10 +57,13 @@ configFaults('every variable with a bad value: non-zero exit and one line naming
   for (const { variable, env, run } of outcomes) {
     const label = JSON.stringify(env);
     assert.not.ok(run.timedOut, `${label}: the service was still running after ${START_UP_LIMIT_MS} ms:\n${run.output}`);
-    assert.ok(run.exit.code !== null && run.exit.code !== 0, `${label}: ${describeExit(run.exit)}`);
+    assert.is(run.exit.code, 2, `${label}: ${describeExit(run.exit)}`);
     const lines = run.output.split('\n').filter((line) => line.trim() !== '');
     assert.is(lines.length, 1, `${label}: expected one line, got ${lines.length}:\n${run.output}`);
-    assert.ok(lines[0]?.includes(variable), `${label}: the line does not name ${variable}: ${lines[0] ?? ''}`);
+    assert.ok(
+      lines[0]?.startsWith(`configuration error: ${variable} must be `),
+      `${label}: the line does not start by naming ${variable}: ${lines[0] ?? ''}`,
+    );
   }
 });
 

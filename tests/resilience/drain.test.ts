@@ -4,7 +4,9 @@
 // sending on pooled keep-alive connections, poll GET /ready the way a health check does, stop
 // sending new requests once it answers 503 and leave their idle connections open (the server has
 // to close them). A stray client ignores readiness and keeps opening fresh connections until the
-// process is gone, to count what is refused once the listener closes.
+// process is gone, to count what is refused once the listener closes. The service runs with
+// METRICS_PORT, as in the cloud, and a scraper polls that port the way the collector does
+// (keep-alive, reconnecting when told to close): the metrics listener drains with the main one.
 //
 // Accounting, per request:
 //   refused    the TCP connect failed: the server never accepted it (fine once the drain ends);
@@ -34,6 +36,8 @@ const LOAD_BEFORE_SIGNAL_MS = 2_000;
 const SLOW_CLIENTS = 4;
 const SLOW_LATENCY_MS = LOAD_BEFORE_SIGNAL_MS + SHUTDOWN_DELAY_MS + 1_000;
 const LATENCIES_MS = [0, 5, 20, 50] as const;
+/** The collector's scrape interval, shortened: several scrapes fall inside the readiness delay. */
+const SCRAPE_EVERY_MS = 100;
 
 interface Poll {
   at: number;
@@ -43,11 +47,38 @@ interface Poll {
 const isLost = (result: ExchangeResult) => result.connected && result.written && result.outcome !== 'complete';
 const isAccepted = (result: ExchangeResult) => result.connected && result.written;
 
+/** GET /metrics every SCRAPE_EVERY_MS on a keep-alive connection, reconnecting when needed, until `stop()`. */
+async function scrapeUntil(port: number, stop: () => boolean): Promise<Poll[]> {
+  const scrapes: Poll[] = [];
+  const request = formatRequest({ method: 'GET', target: '/metrics' }, { keepAlive: true });
+  let connection: RawConnection | undefined;
+  while (!stop()) {
+    if (!connection?.usable) {
+      connection?.destroy();
+      const connected = await RawConnection.connect(port);
+      connection = connected.connection;
+      if (!connection) {
+        const result: ExchangeResult = { outcome: 'refused', connected: false, written: false, latencyMs: 0 };
+        if (connected.errorCode !== undefined) result.errorCode = connected.errorCode;
+        scrapes.push({ at: performance.now(), result });
+        await sleep(20);
+        continue;
+      }
+    }
+    scrapes.push({ at: performance.now(), result: await connection.send(request, 'GET', SHUTDOWN_TIMEOUT_MS) });
+    await sleep(SCRAPE_EVERY_MS);
+  }
+  connection?.destroy();
+  return scrapes;
+}
+
 async function drainUnder(signal: NodeJS.Signals) {
-  const service = await ServiceProcess.start({
-    SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
-    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-  });
+  const service = await ServiceProcess.start(
+    { SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) },
+    { metricsPort: true },
+  );
+  const metricsPort = service.metricsPort;
+  if (metricsPort === undefined) throw new Error('the service has no metrics port');
   const openConnections: RawConnection[] = [];
   try {
     let exited = false;
@@ -70,6 +101,8 @@ async function drainUnder(signal: NodeJS.Signals) {
       timeoutMs: SHUTDOWN_TIMEOUT_MS + 5_000,
       leaveConnectionsOpen: true,
     });
+
+    const scraper = scrapeUntil(metricsPort, () => exited);
 
     await sleep(LOAD_BEFORE_SIGNAL_MS);
     signalledAt = performance.now();
@@ -103,9 +136,9 @@ async function drainUnder(signal: NodeJS.Signals) {
       }
     })();
 
-    const [exitInfo, load] = await Promise.all([exit, balancer, readiness, strayClient]);
+    const [exitInfo, load, , , scrapes] = await Promise.all([exit, balancer, readiness, strayClient, scraper]);
     openConnections.push(...load.openConnections);
-    return { service, exitInfo, signalledAt, polls, results: load.results, stray };
+    return { service, exitInfo, signalledAt, polls, results: load.results, stray, scrapes };
   } finally {
     for (const connection of openConnections) connection.destroy();
     await service.stop();
@@ -113,7 +146,7 @@ async function drainUnder(signal: NodeJS.Signals) {
 }
 
 function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drainUnder>>) {
-  const { exitInfo, signalledAt, polls, results, stray } = run;
+  const { exitInfo, signalledAt, polls, results, stray, scrapes } = run;
   const drainMs = exitInfo.at - signalledAt;
 
   // Readiness: 503 from its first 503 until the listener closed, never 200 again.
@@ -133,6 +166,11 @@ function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drain
   const refused = everything.filter((result) => result.outcome === 'refused');
   const non2xx = completed.filter((result) => (result.response?.status ?? 0) >= 300);
 
+  const scrapesAfterSignal = scrapes.filter((scrape) => scrape.at > signalledAt);
+  const scrapeOutcomes = tally(scrapesAfterSignal.map((scrape) => scrape.result.response?.status ?? scrape.result.outcome));
+  const lostScrapes = scrapes.filter((scrape) => isLost(scrape.result));
+  const metricsClosedBeforeExit = scrapes.some((scrape) => scrape.result.outcome === 'refused' && scrape.at < exitInfo.at);
+
   recordFigures(`2 drain on ${signal}`, {
     shutdownDelayMs: SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: SHUTDOWN_TIMEOUT_MS,
@@ -143,6 +181,7 @@ function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drain
     refusedAfterListenerClosed: refused.length,
     inFlightWhenListenerClosed: inFlightAtClose,
     readinessPolls: readinessStatuses,
+    scrapesOnMetricsPortAfterSignal: scrapeOutcomes,
     exit: describeExit(exitInfo),
     signalToExitMs: Math.round(drainMs),
   });
@@ -150,6 +189,12 @@ function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drain
   const lostDetail = JSON.stringify(tally(lost.map((result) => `${result.outcome} ${result.errorCode ?? ''}`)));
   assert.is(lost.length, 0, `${signal}: ${lost.length} accepted requests got no complete response: ${lostDetail}`);
   assert.is(non2xx.length, 0, `${signal}: non-2xx answers during the drain: ${JSON.stringify(tally(non2xx.map((r) => r.response?.status ?? 0)))}`);
+  assert.is(lostScrapes.length, 0, `${signal}: scrapes accepted on the metrics port and not answered: ${JSON.stringify(scrapeOutcomes)}`);
+  assert.ok(
+    scrapesAfterSignal.some((scrape) => scrape.result.response?.status === 200),
+    `${signal}: the metrics port answered no scrape after the signal: ${JSON.stringify(scrapeOutcomes)}`,
+  );
+  assert.ok(metricsClosedBeforeExit, `${signal}: the metrics listener never refused a connection before the exit: ${JSON.stringify(scrapeOutcomes)}`);
   assert.ok(first503 >= 0, `${signal}: /ready never answered 503 (polls: ${JSON.stringify(readinessStatuses)})`);
   assert.ok(
     during.every((poll) => poll.result.response?.status === 503),

@@ -1,10 +1,10 @@
 // Point 3 of the resilience harness: hostile traffic does not break the service.
 //  - A property-based fuzzer sends thousands of random requests over raw sockets; none gets a 5xx
 //    (no request can ask for an injected failure), the process never dies, /health answers 200
-//    throughout, and no request adds a label value outside the bounded sets.
+//    throughout, and http_server_active_requests comes back to the scrape alone. (That labels stay
+//    bounded is proven once, in service/src/metrics/bounded.test.ts.)
 //  - Slow-header and slow-body clients (slowloris) are cut off by the server's timeouts while
 //    ordinary clients keep their usual latency.
-import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { suite } from 'uvu';
@@ -12,7 +12,7 @@ import * as assert from 'uvu/assert';
 import { recordFigures } from './lib/figures';
 import { hostileRequest, type HostileRequest } from './lib/hostile-requests';
 import { after, runLoad, type LoadResult } from './lib/load';
-import { labelValues, sampleValue, type Series } from '../support/exposition';
+import { sampleValue } from '../support/exposition';
 import { exchange, getStatus, RawConnection, type ExchangeResult } from '../support/raw-http';
 import { scrape } from './lib/scrape';
 import { ServiceProcess } from './lib/service-process';
@@ -21,10 +21,6 @@ import { summarize, tally } from './lib/stats';
 /** Timeouts short enough for a test, in the order production keeps them (keep-alive < headers < request). */
 const TIMEOUTS = { KEEP_ALIVE_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '4000' } as const;
 const REQUEST_TIMEOUT_MS = Number(TIMEOUTS.REQUEST_TIMEOUT_MS);
-/** The route label's whole vocabulary (CONTRACT: route templates, and one value for everything else). */
-const ROUTES = new Set(['/health', '/ready', '/metrics', '/api/work', 'unmatched']);
-/** HTTP methods, plus OpenTelemetry's '_OTHER' for methods a service folds together. */
-const METHODS = new Set([...http.METHODS, '_OTHER']);
 
 const FUZZ_RUNS = 1_000;
 const FUZZ_BATCH = 8;
@@ -51,18 +47,9 @@ function healthWatch(port: number) {
   };
 }
 
-function checkLabelsBounded(series: readonly Series[]): void {
-  const routes = [...labelValues(series, 'http_server_', 'route')];
-  const methods = [...labelValues(series, 'http_server_', 'method')];
-  const statusCodes = [...labelValues(series, 'http_server_', 'status_code')];
-  assert.equal(routes.filter((route) => !ROUTES.has(route)), [], 'route label values outside the route templates');
-  assert.equal(methods.filter((method) => !METHODS.has(method)), [], 'method label values outside the HTTP methods');
-  assert.equal(statusCodes.filter((code) => !/^[1-5]\d\d$/.test(code)), [], 'status_code label values that are not status codes');
-}
-
 const hostile = suite('hostile traffic: fuzzed requests and slow clients');
 
-hostile('fuzzed raw requests: no 5xx, no crash, /health 200 throughout, bounded series', async () => {
+hostile('fuzzed raw requests: no 5xx, no crash, /health 200 throughout, no request left counted in flight', async () => {
   const service = await ServiceProcess.start({ ...TIMEOUTS });
   const health = healthWatch(service.port);
   try {
@@ -110,7 +97,6 @@ hostile('fuzzed raw requests: no 5xx, no crash, /health 200 throughout, bounded 
       healthPolls: tally(health.statuses),
       seriesBefore: before.series.length,
       seriesAfter: afterFuzz.series.length,
-      routeLabelValues: [...labelValues(afterFuzz.series, 'http_server_', 'route')].sort(),
       injectedFailures: failures?.value ?? 0,
     });
 
@@ -121,7 +107,6 @@ hostile('fuzzed raw requests: no 5xx, no crash, /health 200 throughout, bounded 
     );
     assert.ok(health.statuses.length > 0, 'no /health poll finished during the fuzz');
     assert.is(failures?.value ?? 0, 0, 'a fuzzed request triggered an injected failure');
-    checkLabelsBounded(afterFuzz.series);
     assert.is(
       sampleValue(afterFuzz.series, 'http_server_active_requests'),
       1,

@@ -15,11 +15,3 @@ export async function scrape(port: number): Promise<Scrape> {
   const series = parseExposition(result.response.body.toString('utf8'));
   return { series, keys: new Set(series.map(seriesKey)) };
 }
-
-/** Series whose labels come from requests (route, method, status code, outcome), as opposed to the runtime's own. */
-export function requestDrivenKeys(result: Scrape): string[] {
-  return result.series
-    .filter((entry) => entry.name.startsWith('http_server_') || entry.name.startsWith('app_'))
-    .map(seriesKey)
-    .sort();
-}

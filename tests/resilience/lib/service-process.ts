@@ -8,11 +8,8 @@ import { REPO_ROOT } from '../../support/repo';
 import { GiveUp, waitFor } from '../../support/wait';
 import { getStatus, LOOPBACK } from '../../support/raw-http';
 
-/**
- * The built service. RESILIENCE_SERVICE_ENTRY points the harness at another build, e.g. a copy
- * with one protection removed, to prove that the test guarding it then fails.
- */
-export const SERVICE_ENTRY = process.env.RESILIENCE_SERVICE_ENTRY ?? path.join(REPO_ROOT, 'service', 'dist', 'main.js');
+/** The built service, as the image runs it. */
+export const SERVICE_ENTRY = path.join(REPO_ROOT, 'service', 'dist', 'main.js');
 
 export interface ExitInfo {
   code: number | null;
@@ -33,9 +30,9 @@ function serviceEnv(port: number, env: Record<string, string>): NodeJS.ProcessEn
   };
 }
 
-function spawnService(port: number, env: Record<string, string>, entry: string, nodeOptions: readonly string[] = []) {
-  assertServiceBuilt(entry);
-  const child = spawn(process.execPath, [...nodeOptions, entry], { env: serviceEnv(port, env), stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnService(port: number, env: Record<string, string>, nodeOptions: readonly string[] = []) {
+  assertServiceBuilt();
+  const child = spawn(process.execPath, [...nodeOptions, SERVICE_ENTRY], { env: serviceEnv(port, env), stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -48,30 +45,37 @@ function spawnService(port: number, env: Record<string, string>, entry: string, 
 export class ServiceProcess {
   private constructor(
     readonly port: number,
+    /** METRICS_PORT, when the service was started with a metrics listener of its own. */
+    readonly metricsPort: number | undefined,
     readonly child: ChildProcess,
     readonly exited: Promise<ExitInfo>,
     readonly output: () => string,
   ) {}
 
   /**
-   * Starts the service and resolves once GET /health answers 200.
-   * `entry` lets a check run a deliberately broken copy of the service against the same test.
+   * Starts the service and resolves once GET /health answers 200 (and, with `metricsPort`,
+   * GET /metrics on its own port: the service listens on both before it logs anything).
    */
   static async start(
     env: Record<string, string> = {},
-    options: { entry?: string; inspector?: boolean } = {},
+    options: { inspector?: boolean; metricsPort?: boolean } = {},
   ): Promise<ServiceProcess> {
     const port = await freePort();
+    const metricsPort = options.metricsPort ? await freePort() : undefined;
     // The inspector (loopback, a port of its own) is only there to force a garbage collection.
     const nodeOptions = options.inspector ? [`--inspect=${LOOPBACK}:0`] : [];
-    const { child, exited, output } = spawnService(port, env, options.entry ?? SERVICE_ENTRY, nodeOptions);
-    const service = new ServiceProcess(port, child, exited, output);
+    const fullEnv = metricsPort === undefined ? env : { ...env, METRICS_PORT: String(metricsPort) };
+    const { child, exited, output } = spawnService(port, fullEnv, nodeOptions);
+    const service = new ServiceProcess(port, metricsPort, child, exited, output);
+    const answers = async (onPort: number, target: string): Promise<boolean> =>
+      (await getStatus(onPort, target, 1_000)).response?.status === 200;
     try {
       await waitFor(
         'the service to answer GET /health with 200',
         async () => {
           if (!service.running) throw new GiveUp(`the service exited during start-up (${describeExit(await exited)})`);
-          return (await getStatus(port, '/health', 1_000)).response?.status === 200 ? true : undefined;
+          if (!(await answers(port, '/health'))) return undefined;
+          return metricsPort === undefined || (await answers(metricsPort, '/metrics')) ? true : undefined;
         },
         { deadlineMs: 20_000, intervalMs: 50 },
       );
@@ -135,9 +139,9 @@ export interface RunResult {
 }
 
 /** Runs the service with `env` until it exits by itself or `timeoutMs` passes (then it is killed). */
-export async function runToExit(env: Record<string, string>, timeoutMs: number, entry = SERVICE_ENTRY): Promise<RunResult> {
+export async function runToExit(env: Record<string, string>, timeoutMs: number): Promise<RunResult> {
   const port = await freePort();
-  const { child, exited, output } = spawnService(port, env, entry);
+  const { child, exited, output } = spawnService(port, env);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -153,6 +157,6 @@ export function describeExit(exit: ExitInfo): string {
 }
 
 /** The harness runs the built service, as production does; say how to build it when it is missing. */
-export function assertServiceBuilt(entry = SERVICE_ENTRY): void {
-  if (!existsSync(entry)) throw new Error(`${path.relative(REPO_ROOT, entry)} is missing: run \`npm run build\` first`);
+export function assertServiceBuilt(): void {
+  if (!existsSync(SERVICE_ENTRY)) throw new Error(`${path.relative(REPO_ROOT, SERVICE_ENTRY)} is missing: run \`npm run build\` first`);
 }
