@@ -1,8 +1,10 @@
-// Points 4 and 5 (container) of the resilience harness, against the real compose stack
-// (docker-compose.yml + tests/resilience/overrides/docker-compose.resilience.yml):
+// Points 4 and 5 (container) of the resilience harness, against the real compose stack under
+// Compose v2 (docker-compose.yml + tests/resilience/overrides/docker-compose.resilience.yml), with
+// app, Prometheus and Alertmanager (Grafana is not needed to see a fault):
 //  - a crashed app container is brought back by its restart policy, and Prometheus sees it;
 //  - a killed app (down until someone starts it) is recorded as up == 0, AppTargetDown goes
-//    pending then firing, and resolves once the app is back;
+//    pending then firing in Prometheus and reaches Alertmanager (with a link that opens from the
+//    host), and resolves in both once the app is back;
 //  - Prometheus recreated from scratch still answers for the samples it stored before (volume);
 //  - the service image with a bad configuration value exits non-zero and is never healthy.
 // Needs a Docker engine (`docker` and `docker compose` on PATH); the image is built by compose.
@@ -11,7 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ComposeStack } from './lib/compose-stack';
 import { recordFigures } from './lib/figures';
-import { PrometheusApi, type Alert } from './lib/prometheus-api';
+import { AlertmanagerApi, PrometheusApi, type Alert, type AlertmanagerAlert } from './lib/prometheus-api';
 import { round } from './lib/stats';
 import { containerLogs, docker, inspect, waitHealthy } from '../support/docker';
 import { waitFor } from '../support/wait';
@@ -26,14 +28,15 @@ const epochSeconds = () => Date.now() / 1000;
 interface Context {
   stack?: ComposeStack;
   prometheus?: PrometheusApi;
+  alertmanager?: AlertmanagerApi;
   startedAtEpoch: number;
 }
 
 const stackFaults = suite<Context>('faults in the compose stack are seen', { startedAtEpoch: 0 });
 
-function stackOf(context: Context): { stack: ComposeStack; prometheus: PrometheusApi } {
-  if (!context.stack || !context.prometheus) throw new Error('the stack did not start');
-  return { stack: context.stack, prometheus: context.prometheus };
+function stackOf(context: Context): { stack: ComposeStack; prometheus: PrometheusApi; alertmanager: AlertmanagerApi } {
+  if (!context.stack || !context.prometheus || !context.alertmanager) throw new Error('the stack did not start');
+  return { stack: context.stack, prometheus: context.prometheus, alertmanager: context.alertmanager };
 }
 
 async function upValue(prometheus: PrometheusApi): Promise<string | undefined> {
@@ -44,15 +47,21 @@ async function targetDownAlert(prometheus: PrometheusApi): Promise<Alert | undef
   return (await prometheus.alerts()).find((alert) => alert.labels.alertname === TARGET_DOWN_ALERT);
 }
 
+async function targetDownInAlertmanager(alertmanager: AlertmanagerApi): Promise<AlertmanagerAlert | undefined> {
+  return (await alertmanager.alerts()).find((alert) => alert.labels.alertname === TARGET_DOWN_ALERT);
+}
+
 async function startStack(context: Context): Promise<void> {
   const stack = await ComposeStack.create(TIMINGS);
   context.stack = stack;
-  // Alertmanager comes along: Prometheus depends on it. Grafana is not needed to see a fault.
-  await stack.compose(['up', '-d', '--build', 'app', 'prometheus']);
+  await stack.compose(['up', '--build', '--wait', 'app', 'prometheus', 'alertmanager']);
   const prometheus = new PrometheusApi(stack.prometheusUrl(''));
+  const alertmanager = new AlertmanagerApi(stack.alertmanagerUrl(''));
   context.prometheus = prometheus;
+  context.alertmanager = alertmanager;
   await waitHealthy(await stack.container('app'));
   await waitFor('Prometheus to be ready', async () => ((await prometheus.ready()) ? true : undefined));
+  await waitFor('Alertmanager to be ready', async () => ((await alertmanager.ready()) ? true : undefined));
   await waitFor('Prometheus to scrape the app', async () => ((await upValue(prometheus)) === '1' ? true : undefined));
   context.startedAtEpoch = epochSeconds();
   // A few scrapes of history before any fault.
@@ -97,9 +106,10 @@ stackFaults('a crashed app container is brought back by its restart policy, and 
   });
 });
 
-stackFaults('a killed app is recorded as down, the target-down alert goes pending then firing, and resolves after recovery', async (context) => {
-  const { stack, prometheus } = stackOf(context);
+stackFaults('a killed app is recorded as down, the target-down alert goes pending then firing, reaches Alertmanager, and resolves in both after recovery', async (context) => {
+  const { stack, prometheus, alertmanager } = stackOf(context);
   assert.is(await targetDownAlert(prometheus), undefined, `${TARGET_DOWN_ALERT} is active before the fault`);
+  assert.is(await targetDownInAlertmanager(alertmanager), undefined, `${TARGET_DOWN_ALERT} is in Alertmanager before the fault`);
   const killedAt = performance.now();
   await stack.compose(['kill', 'app']);
 
@@ -114,6 +124,13 @@ stackFaults('a killed app is recorded as down, the target-down alert goes pendin
     }
     return undefined;
   }, { deadlineMs: 120_000, intervalMs: 250 });
+  const received = await waitFor(`${TARGET_DOWN_ALERT} to be active in Alertmanager`, async () => {
+    const alert = await targetDownInAlertmanager(alertmanager);
+    return alert?.status.state === 'active' ? alert : undefined;
+  }, { deadlineMs: 120_000, intervalMs: 250 });
+  const inAlertmanagerAfterMs = performance.now() - killedAt;
+  // --web.external-url: the alert's link back to Prometheus opens from the host, not at the container name.
+  assert.ok(received.generatorURL.startsWith(stack.prometheusUrl('/')), `generatorURL ${received.generatorURL} does not open from the host`);
 
   const restartedAt = performance.now();
   await stack.compose(['start', 'app']);
@@ -122,6 +139,11 @@ stackFaults('a killed app is recorded as down, the target-down alert goes pendin
     (await targetDownAlert(prometheus)) === undefined && (await upValue(prometheus)) === '1' ? true : undefined,
   { deadlineMs: 120_000, intervalMs: 250 });
   const resolvedAfterMs = performance.now() - restartedAt;
+  // Prometheus sends the resolved alert (endsAt in the past); Alertmanager then lists it no more.
+  await waitFor(`${TARGET_DOWN_ALERT} to resolve in Alertmanager`, async () =>
+    (await targetDownInAlertmanager(alertmanager)) === undefined ? true : undefined,
+  { deadlineMs: 120_000, intervalMs: 250 });
+  const resolvedInAlertmanagerAfterMs = performance.now() - restartedAt;
 
   recordFigures('4 stack faults: target down', {
     scrapeAndEvaluationIntervalSeconds: TIMINGS.intervalSeconds,
@@ -129,7 +151,9 @@ stackFaults('a killed app is recorded as down, the target-down alert goes pendin
     killToUpZeroSeconds: seconds(seen.down ?? Number.NaN),
     killToPendingSeconds: seconds(seen.pending ?? Number.NaN),
     killToFiringSeconds: seconds(seen.firing ?? Number.NaN),
+    killToActiveInAlertmanagerSeconds: seconds(inAlertmanagerAfterMs),
     startToResolvedSeconds: seconds(resolvedAfterMs),
+    startToResolvedInAlertmanagerSeconds: seconds(resolvedInAlertmanagerAfterMs),
   });
   assert.ok(seen.down !== undefined, 'Prometheus never recorded up == 0 for the app');
   assert.ok(seen.pending !== undefined, `${TARGET_DOWN_ALERT} fired without being seen pending first`);

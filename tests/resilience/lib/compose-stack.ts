@@ -1,7 +1,8 @@
 // Drives the project's real compose stack for fault tests: a project name of its own, host ports
 // picked free on 127.0.0.1 (so it never collides with a developer's stack), and an override that
 // mounts a Prometheus configuration derived from the shipped one with only its timings shortened.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Compose v2 (`docker compose`), as users run it.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -21,18 +22,32 @@ export interface TestTimings {
   alertForSeconds: number;
 }
 
+/** The rule files a `rule_files` entry names, relative to the shipped folder (entries are `dir/*.yml` or a file). */
+function ruleFilesOf(pattern: string): string[] {
+  const dir = path.dirname(pattern);
+  const base = path.basename(pattern);
+  if (!base.includes('*')) return [pattern];
+  const matches = new RegExp(`^${base.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const absolute = path.join(SHIPPED_PROMETHEUS, dir);
+  if (!existsSync(absolute)) return [];
+  return readdirSync(absolute)
+    .filter((name) => matches.test(name))
+    .map((name) => path.join(dir, name));
+}
+
 /**
  * Writes a Prometheus configuration folder laid out like observability/prometheus (prometheus.yml
- * + rules/*.yml) from the shipped files: same scrape jobs, same rule expressions; only the
- * intervals and one alert's `for:` are shortened, so a test can watch it fire in seconds.
- * Nothing shortened ever reaches the shipped rules.
+ * and every rule file its `rule_files` names, at the same relative paths) from the shipped files:
+ * same scrape jobs, same Alertmanager, same rule expressions; only the intervals and one alert's
+ * `for:` are shortened, so a test can watch it fire in seconds. Nothing shortened ever reaches
+ * the shipped rules.
  */
 export function writeTestPrometheusConfig(timings: TestTimings): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'resilience-prometheus-'));
-  mkdirSync(path.join(dir, 'rules'));
 
   const config = YAML.parse(readFileSync(path.join(SHIPPED_PROMETHEUS, 'prometheus.yml'), 'utf8')) as {
     global?: Record<string, unknown>;
+    rule_files?: string[];
     scrape_configs?: Array<Record<string, unknown>>;
   };
   config.global = {
@@ -48,8 +63,9 @@ export function writeTestPrometheusConfig(timings: TestTimings): string {
   writeFileSync(path.join(dir, 'prometheus.yml'), YAML.stringify(config));
 
   let found = false;
-  for (const file of readdirSync(path.join(SHIPPED_PROMETHEUS, 'rules')).filter((name) => /\.ya?ml$/.test(name))) {
-    const rules = YAML.parse(readFileSync(path.join(SHIPPED_PROMETHEUS, 'rules', file), 'utf8')) as {
+  const written: string[] = ['prometheus.yml'];
+  for (const file of (config.rule_files ?? []).flatMap(ruleFilesOf)) {
+    const rules = YAML.parse(readFileSync(path.join(SHIPPED_PROMETHEUS, file), 'utf8')) as {
       groups: Array<{ rules: Array<{ alert?: string; for?: string }> }>;
     };
     for (const rule of rules.groups.flatMap((group) => group.rules)) {
@@ -58,16 +74,15 @@ export function writeTestPrometheusConfig(timings: TestTimings): string {
         found = true;
       }
     }
-    writeFileSync(path.join(dir, 'rules', file), YAML.stringify(rules));
+    mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
+    writeFileSync(path.join(dir, file), YAML.stringify(rules));
+    written.push(file);
   }
-  if (!found) throw new Error(`no alert named ${timings.alert} in ${path.relative(REPO_ROOT, SHIPPED_PROMETHEUS)}/rules`);
+  if (!found) throw new Error(`no alert named ${timings.alert} in the rule files ${path.relative(REPO_ROOT, SHIPPED_PROMETHEUS)}/prometheus.yml loads`);
 
   // Prometheus runs as an unprivileged user in its container: it must be able to read the folder.
-  chmodSync(dir, 0o755);
-  chmodSync(path.join(dir, 'rules'), 0o755);
-  for (const file of ['prometheus.yml', ...readdirSync(path.join(dir, 'rules')).map((name) => `rules/${name}`)]) {
-    chmodSync(path.join(dir, file), 0o644);
-  }
+  for (const folder of new Set(written.map((file) => path.dirname(file)))) chmodSync(path.join(dir, folder), 0o755);
+  for (const file of written) chmodSync(path.join(dir, file), 0o644);
   return dir;
 }
 
@@ -133,5 +148,9 @@ export class ComposeStack {
 
   prometheusUrl(pathAndQuery: string): string {
     return `http://127.0.0.1:${this.ports.prometheus}${pathAndQuery}`;
+  }
+
+  alertmanagerUrl(pathAndQuery: string): string {
+    return `http://127.0.0.1:${this.ports.alertmanager}${pathAndQuery}`;
   }
 }

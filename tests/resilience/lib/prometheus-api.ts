@@ -1,4 +1,5 @@
-// The few Prometheus HTTP API calls the fault tests read: instant queries, raw samples, alerts, readiness.
+// The few Prometheus and Alertmanager HTTP API calls the fault tests read: instant queries, raw
+// samples, alerts, readiness.
 
 export interface VectorSample {
   metric: Record<string, string>;
@@ -41,6 +42,31 @@ export class PrometheusApi {
   async alerts(): Promise<Alert[]> {
     const data = await api<{ alerts: Alert[] }>(this.baseUrl, '/api/v1/alerts');
     return data.alerts;
+  }
+
+  async ready(): Promise<boolean> {
+    const response = await fetch(`${this.baseUrl}/-/ready`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+    return response?.status === 200;
+  }
+}
+
+/** An alert as Alertmanager's API v2 lists it (GET /api/v2/alerts: active, silenced or inhibited; resolved ones are left out). */
+export interface AlertmanagerAlert {
+  labels: Record<string, string>;
+  status: { state: 'active' | 'suppressed' | 'unprocessed' };
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+}
+
+/** The Alertmanager API v2 calls the fault tests read. */
+export class AlertmanagerApi {
+  constructor(private readonly baseUrl: string) {}
+
+  async alerts(): Promise<AlertmanagerAlert[]> {
+    const response = await fetch(`${this.baseUrl}/api/v2/alerts`, { signal: AbortSignal.timeout(10_000) });
+    if (!response.ok) throw new Error(`/api/v2/alerts: HTTP ${response.status}`);
+    return (await response.json()) as AlertmanagerAlert[];
   }
 
   async ready(): Promise<boolean> {
