@@ -98,15 +98,15 @@ const VARIABLES = {
     'when set, /metrics is served only by a second listener on this port (same HOST; must differ from PORT) and every spelling of it on PORT is a 404; the cloud and Fly set 9464',
   ),
   // No brackets: listen() takes "::1", and looks "[::1]" up as a host name that does not exist.
-  HOST: text(() => '0.0.0.0', '0.0.0.0', /^[\w.:-]{1,253}$/, 'a host name or IP address', 'address to listen on'),
+  HOST: text(() => '0.0.0.0', '0.0.0.0', /^[\w.:-]{1,253}$/, 'a host name or IP address', 'address to listen on; an IPv6 address without brackets (::1)'),
   LOG_LEVEL: oneOf('info', LOG_LEVELS, 'lowest level logged (JSON lines on stdout)'),
   SHUTDOWN_DELAY_MS: integer(5_000, 0, 600_000, 'after SIGTERM/SIGINT, how long /ready answers 503 before the server stops accepting; less than SHUTDOWN_TIMEOUT_MS'),
-  SHUTDOWN_TIMEOUT_MS: integer(20_000, 1, 600_000, 'hard deadline from the signal to exit; open connections are dropped then'),
+  SHUTDOWN_TIMEOUT_MS: integer(20_000, 1, 600_000, "hard deadline from the signal to exit; open connections are dropped then (on ECS, the task's stopTimeout is this plus a margin)"),
   KEEP_ALIVE_TIMEOUT_MS: integer(65_000, 1, DAY_MS, 'idle keep-alive connections close after this; above a load balancer idle timeout (AWS ALB: 60 s)'),
   HEADERS_TIMEOUT_MS: integer(66_000, 1, DAY_MS, 'bound on receiving request headers; greater than KEEP_ALIVE_TIMEOUT_MS'),
   REQUEST_TIMEOUT_MS: integer(90_000, 1, DAY_MS, 'bound on receiving a whole request; at least HEADERS_TIMEOUT_MS'),
-  APP_VERSION: text(packageVersion, 'the version in service/package.json', LABEL_VALUE, LABEL_ACCEPTS, 'version label of app_build_info'),
-  GIT_REVISION: text(() => 'unknown', 'unknown', LABEL_VALUE, LABEL_ACCEPTS, 'revision label of app_build_info'),
+  APP_VERSION: text(packageVersion, 'the version in service/package.json', LABEL_VALUE, LABEL_ACCEPTS, 'version label of app_build_info (the image sets it)'),
+  GIT_REVISION: text(() => 'unknown', 'unknown', LABEL_VALUE, LABEL_ACCEPTS, 'revision label of app_build_info (the image sets it)'),
 } as const;
 
 type VariableName = keyof typeof VARIABLES;
