@@ -49,6 +49,8 @@ echo "// image-figures: source-only change $(date +%s%N)" >>"$scratch/service/sr
 warm_ms="$(timed_build "$scratch")"
 
 image_bytes="$(docker image inspect --format '{{.Size}}' "$tag")"
+# The Dockerfile builds amd64 and arm64: say which one these figures are for.
+platform="$(docker image inspect --format '{{.Os}}/{{.Architecture}}' "$tag")"
 base_bytes="$(docker image inspect --format '{{.Size}}' "$runtime_base")"
 base_layers="$(docker history --quiet "$runtime_base" | wc -l)"
 own_layers="$(docker history --format '{{.Size}}\t{{.CreatedBy}}' --no-trunc "$tag" |
@@ -73,6 +75,7 @@ done
 cat <<EOF
 | Figure | Value |
 | --- | --- |
+| Platform (this machine's) | $platform |
 | Build, cold (no cache) | $(seconds "$cold_ms") |
 | Build, warm (one source file changed) | $(seconds "$warm_ms") |
 | Runtime image | $(megabytes "$image_bytes") |
