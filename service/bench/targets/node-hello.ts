@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
+import { answer } from './answer';
 
-// Baseline (a): the cheapest possible answer node:http can give.
-const server = createServer((_req, res) => {
-  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '11' });
-  res.end('hello world');
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
+// Baseline (a): the cheapest answer node:http can give, with no routing at all.
+const length = String(Buffer.byteLength(answer.body));
+createServer((_req, res) => {
+  res.writeHead(200, { 'Content-Type': answer.contentType, 'Content-Length': length });
+  res.end(answer.body);
+}).listen(answer.port, '127.0.0.1');

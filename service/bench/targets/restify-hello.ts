@@ -1,9 +1,14 @@
 import restify from 'restify';
+import { answer } from './answer';
 
-// Baseline (b): restify 12 with no middleware, the way its README says hello.
+/**
+ * The bare twin of this service: restify 12 with no plugins and the service's own way of
+ * answering (`sendRaw`, which skips content negotiation), so service/bare measures only what the
+ * service adds (instrumentation, request id, request guard), not a cheaper `send`.
+ */
 const server = restify.createServer();
-server.get('/hello', (_req, res, next) => {
-  res.send('hello world');
+server.get(answer.path, (_req, res, next) => {
+  res.sendRaw(200, answer.body, { 'Content-Type': answer.contentType, 'Content-Length': String(Buffer.byteLength(answer.body)) });
   next();
 });
-server.listen(Number(process.env.PORT), '127.0.0.1');
+server.listen(answer.port, '127.0.0.1');
