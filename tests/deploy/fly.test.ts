@@ -32,7 +32,14 @@ interface FlyToml {
   http_service?: { internal_port?: number; force_https?: boolean; checks?: FlyCheck[] };
   services?: Array<{ internal_port?: number }>;
   vm?: Array<{ size?: string; memory?: string | number; cpus?: number; cpu_kind?: string }>;
-  metrics?: { port?: number; path?: string };
+  /** `[metrics]`, or `[[metrics]]` as flyctl writes it back (fly launch rewrites fly.toml). */
+  metrics?: FlyMetrics | FlyMetrics[];
+}
+
+interface FlyMetrics {
+  port?: number;
+  path?: string;
+  processes?: string[];
 }
 
 const FLY_TOML = path.join(REPO_ROOT, 'fly.toml');
@@ -80,6 +87,13 @@ function durationMs(value: string | number | undefined, numberUnitMs: number, wh
   return total;
 }
 
+/** The one metrics endpoint Fly scrapes, whichever of the two forms the file uses. */
+function metrics(): FlyMetrics {
+  const all = Array.isArray(fly.metrics) ? fly.metrics : fly.metrics ? [fly.metrics] : [];
+  if (all.length !== 1 || all[0]?.processes !== undefined) throw new Error(`expected one [metrics] for every process, got ${JSON.stringify(fly.metrics)}`);
+  return all[0] as FlyMetrics;
+}
+
 function checks(): FlyCheck[] {
   return fly.http_service?.checks ?? [];
 }
@@ -117,15 +131,15 @@ Static('HTTP is redirected to HTTPS', () => {
 
 Static('[metrics] is the metrics listener: METRICS_PORT, the service\'s metrics path, apart from the app port', () => {
   const config = serviceConfig() as Config & { metricsPort?: number };
-  assert.is(fly.metrics?.port, 9464, 'contract 1: 9464 on Fly');
-  assert.is(config.metricsPort, fly.metrics?.port, '[env] METRICS_PORT must be the port Fly scrapes');
-  assert.is.not(fly.metrics?.port, fly.http_service?.internal_port);
-  assert.is(fly.metrics?.path, ROUTES.metrics);
+  assert.is(metrics().port, 9464, 'contract 1: 9464 on Fly');
+  assert.is(config.metricsPort, metrics().port, '[env] METRICS_PORT must be the port Fly scrapes');
+  assert.is.not(metrics().port, fly.http_service?.internal_port);
+  assert.is(metrics().path, ROUTES.metrics);
 });
 
 Static('the metrics port is in no public service', () => {
   const publicPorts = [fly.http_service?.internal_port, ...(fly.services ?? []).map((service) => service.internal_port)];
-  assert.not.ok(publicPorts.includes(fly.metrics?.port), `public internal ports: ${publicPorts.join(', ')}`);
+  assert.not.ok(publicPorts.includes(metrics().port), `public internal ports: ${publicPorts.join(', ')}`);
 });
 
 Static('every routing check asks a route the service has: /ready (routing) and /health (liveness)', () => {
@@ -245,7 +259,7 @@ Live('every [[http_service.checks]] path answers 200 on internal_port (Fly follo
 });
 
 Live('the [metrics] path answers with the exposition on the metrics port', async () => {
-  const response = await fetch(`http://127.0.0.1:${running().metricsPort}${fly.metrics?.path ?? ''}`);
+  const response = await fetch(`http://127.0.0.1:${running().metricsPort}${metrics().path ?? ''}`);
   const body = await response.text();
   assert.is(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
@@ -253,7 +267,7 @@ Live('the [metrics] path answers with the exposition on the metrics port', async
 });
 
 Live('the public port never serves the metrics path', async () => {
-  assert.is(await statusOf(running().appPort, fly.metrics?.path ?? ''), 404);
+  assert.is(await statusOf(running().appPort, metrics().path ?? ''), 404);
 });
 
 Live('kill_signal drains it: the readiness check fails while liveness holds, then exit 0 before kill_timeout', async () => {
