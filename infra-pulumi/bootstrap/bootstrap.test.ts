@@ -1,16 +1,31 @@
 // The bootstrap stack under Pulumi mocks: who can assume the CI roles, and what they may do.
 // Sample GitLab ID tokens are run through the roles' trust policies with IAM's matching rules
-// (StringEquals: exact; StringLike: * and ?), so each assertion reads as "this job can / cannot".
+// (StringEquals: exact; StringLike: * and ?), and sample API calls through the roles' policies and
+// the stack roles' boundary (policy-simulator.ts), so each assertion reads as "this job can / cannot".
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseDeployRef, parseGitlabUrl } from './config';
+import { boundaryPolicy } from './boundary-policy';
+import { MAIN_PROJECT, parseDeployRef, parseGitlabUrl, parseHostedZoneIds, parseSecretArn } from './config';
+import { STACK_MANAGED_POLICY_ARNS, deployPolicies } from './deploy-policy';
+import { isAllowed } from './policy-simulator';
+import { previewPolicy } from './preview-policy';
+import { type StackScope } from './stack-scope';
+import { LOCKS_PREFIX, StateBackend } from './state-backend';
 import { type PolicyDocument, type PolicyStatement } from './trust';
 
 const PROJECT = 'gitlab-ci-bootstrap';
 const PROJECT_PATH = 'acme/observable-service';
 const ACCOUNT = '123456789012';
 const GITLAB = 'https://gitlab.com';
+const ZONE = 'Z0123456789ABCDEFGHIJ';
+const SECRET = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:dockerhub-AbCdEf`;
+/** The main stack's provider tags every resource with these (infra-pulumi/config.ts). */
+const STACK_TAGS = { 'pulumi:project': 'observable-service', 'pulumi:stack': 'prod' };
+const OTHER_TAGS = { 'pulumi:project': 'billing', 'pulumi:stack': 'prod' };
+const IAM_POLICY_MAX_CHARS = 6144;
 
 interface Recorded {
   type: string;
@@ -50,13 +65,12 @@ function trusts(policy: PolicyDocument, issuerKey: string, claims: Claims): bool
 }
 
 function actionsOf(statement: PolicyStatement): string[] {
-  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+  const action = statement.Action ?? [];
+  return Array.isArray(action) ? action : [action];
 }
 
-function resourcesOf(statement: PolicyStatement): string[] {
-  const resource = statement.Resource ?? [];
-  return Array.isArray(resource) ? resource : [resource];
-}
+const tagContext = (kind: 'RequestTag' | 'ResourceTag', tags: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:${kind}/${k}`, v]));
 
 const resolved = <T>(output: pulumi.Output<T>): Promise<T> => new Promise((resolve) => output.apply(resolve));
 
@@ -65,20 +79,34 @@ async function settle(done: () => boolean): Promise<void> {
   for (let turn = 0; turn < 500 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-const Program = suite<{ records: Recorded[]; outputs: Record<string, string> }>('bootstrap program', { records: [], outputs: {} });
+function mockArn(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case 'aws:iam/openIdConnectProvider:OpenIdConnectProvider': return { arn: `arn:aws:iam::${ACCOUNT}:oidc-provider/gitlab.com` };
+    case 'aws:iam/policy:Policy': return { arn: `arn:aws:iam::${ACCOUNT}:policy${String(inputs.path ?? '/')}${name}` };
+    case 'aws:iam/role:Role': return { arn: `arn:aws:iam::${ACCOUNT}:role${String(inputs.path ?? '/')}${name}`, name };
+    case 'aws:s3/bucket:Bucket': return { arn: `arn:aws:s3:::${name}-abc1234`, bucket: `${name}-abc1234` };
+    case 'aws:kms/key:Key': return { arn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1111-2222`, keyId: '1111-2222' };
+    default: return { arn: `arn:aws:mock::${ACCOUNT}:${name}` };
+  }
+}
+
+interface Context {
+  records: Recorded[];
+  outputs: Record<string, string | undefined>;
+}
+
+const Program = suite<Context>('bootstrap program', { records: [], outputs: {} });
 
 Program.before(async (context) => {
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         context.records.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        const arn = args.type === 'aws:iam/openIdConnectProvider:OpenIdConnectProvider'
-          ? `arn:aws:iam::${ACCOUNT}:oidc-provider/gitlab.com`
-          : `arn:aws:iam::${ACCOUNT}:role/${args.name}`;
-        return { id: `${args.name}-id`, state: { ...args.inputs, arn, name: args.inputs.name ?? `${args.name}-1234567` } };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...mockArn(args.type, args.name, args.inputs as Record<string, unknown>) } };
       },
       call: (args) => {
         if (args.token === 'aws:index/getPartition:getPartition') return { partition: 'aws', dnsSuffix: 'amazonaws.com', id: 'aws' };
+        if (args.token === 'aws:index/getRegion:getRegion') return { region: 'eu-west-1', name: 'eu-west-1', id: 'eu-west-1', endpoint: 'ec2.eu-west-1.amazonaws.com', description: 'Europe (Ireland)' };
         if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') {
           return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/admin`, userId: 'AIDAEXAMPLE', id: ACCOUNT };
         }
@@ -89,31 +117,62 @@ Program.before(async (context) => {
     'prod',
     false,
   );
-  pulumi.runtime.setAllConfig({ [`${PROJECT}:projectPath`]: PROJECT_PATH, 'aws:region': 'eu-west-1' });
+  pulumi.runtime.setAllConfig({
+    [`${PROJECT}:projectPath`]: PROJECT_PATH,
+    [`${PROJECT}:stateBackend`]: 'true',
+    [`${PROJECT}:hostedZoneIds`]: JSON.stringify([ZONE]),
+    [`${PROJECT}:imageCredentialsSecretArn`]: SECRET,
+    'aws:region': 'eu-west-1',
+  });
 
   const program = await import('./index.js');
   context.outputs = {
     oidcProviderArn: await resolved(program.oidcProviderArn),
     deployRoleArn: await resolved(program.deployRoleArn),
     previewRoleArn: await resolved(program.previewRoleArn),
+    permissionsBoundaryArn: await resolved(program.permissionsBoundaryArn),
+    stateBackendUrl: program.stateBackendUrl ? await resolved(program.stateBackendUrl) : undefined,
+    secretsProvider: program.secretsProvider ? await resolved(program.secretsProvider) : undefined,
   };
+  // deploy: iam, network, edge, workloads, state; preview: lookups; plus the boundary.
   await settle(() =>
-    context.records.some((r) => r.type === 'aws:iam/rolePolicy:RolePolicy') &&
-    context.records.some((r) => r.type === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment'),
+    context.records.filter((r) => r.type === 'aws:iam/policy:Policy').length === 7 &&
+    context.records.filter((r) => r.type === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment').length === 6 &&
+    context.records.some((r) => r.type === 'aws:s3/bucketPolicy:BucketPolicy'),
   );
 });
 
-function role(records: Recorded[], name: string): { trust: PolicyDocument; inline: PolicyDocument[]; managed: string[] } {
+function policyDocument(record: Recorded): PolicyDocument {
+  return JSON.parse(String(record.inputs.policy)) as PolicyDocument;
+}
+
+function role(records: Recorded[], name: string): { trust: PolicyDocument; policies: PolicyDocument[]; policyArns: string[]; inline: Recorded[] } {
   const resource = records.find((r) => r.type === 'aws:iam/role:Role' && r.name === `${name}-role`);
   assert.ok(resource, `role ${name} is created`);
-  const policies = records.filter((r) => r.type === 'aws:iam/rolePolicy:RolePolicy' && r.name.startsWith(`${name}-`));
-  const attachments = records.filter((r) => r.type === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment' && r.name.startsWith(`${name}-`));
+  const policyArns = records
+    .filter((r) => r.type === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment' && r.name.startsWith(`${name}-`))
+    .map((a) => String(a.inputs.policyArn));
+  const policies = policyArns.map((arn) => {
+    const policy = records.find((r) => r.type === 'aws:iam/policy:Policy' && arn.endsWith(`/${r.name}`));
+    assert.ok(policy, `${arn} is a policy this stack creates, not an AWS managed one`);
+    return policyDocument(policy);
+  });
   return {
     trust: JSON.parse(String(resource.inputs.assumeRolePolicy)) as PolicyDocument,
-    inline: policies.map((p) => JSON.parse(String(p.inputs.policy)) as PolicyDocument),
-    managed: attachments.map((a) => String(a.inputs.policyArn)),
+    policies,
+    policyArns,
+    inline: records.filter((r) => r.type === 'aws:iam/rolePolicy:RolePolicy' && r.name.startsWith(`${name}-`)),
   };
 }
+
+function boundaryOf(context: Context): PolicyDocument {
+  const record = context.records.find((r) => r.type === 'aws:iam/policy:Policy' && r.name === 'prod-stack-role-boundary');
+  assert.ok(record, 'the boundary policy is created');
+  return policyDocument(record);
+}
+
+const stackRole = `arn:aws:iam::${ACCOUNT}:role/prod-task-abc1234`;
+const bucketArn = `arn:aws:s3:::pulumi-state-bucket-abc1234`;
 
 Program('creates one IAM OIDC provider for gitlab.com whose audience is gitlab.com', ({ records, outputs }) => {
   const providers = records.filter((r) => r.type === 'aws:iam/openIdConnectProvider:OpenIdConnectProvider');
@@ -136,46 +195,269 @@ Program('only the default branch of this project can assume the deploy role', ({
   assert.is(JSON.stringify(trust).includes('*'), false, 'no wildcard in the deploy trust policy');
 });
 
-Program('the preview role trusts every branch of this project and nothing else', ({ records }) => {
+// GitLab (since 18.2.2, gitlab-org/gitlab#548165) puts the fork's path in project_path even when a
+// maintainer runs the fork's merge request pipeline in this project.
+Program('the preview role trusts branches of this project, never a fork\'s merge request or a tag', ({ records }) => {
   const { trust } = role(records, 'gitlab-preview');
   const can = (claims: Claims): boolean => trusts(trust, 'gitlab.com', claims);
   assert.ok(can({ sub: sub(PROJECT_PATH, 'branch', 'feature/x'), aud: GITLAB }));
   assert.ok(can({ sub: sub(PROJECT_PATH, 'branch', 'main'), aud: GITLAB }));
+  assert.not.ok(can({ sub: sub('someone/observable-service', 'branch', 'feature/x'), aud: GITLAB }), 'a fork\'s merge request pipeline');
+  assert.not.ok(can({ sub: sub('acme/observable-service-evil', 'branch', 'x'), aud: GITLAB }), 'a look-alike project');
   assert.not.ok(can({ sub: sub(PROJECT_PATH, 'tag', 'v1.2.3'), aud: GITLAB }));
-  assert.not.ok(can({ sub: sub('acme/observable-service-evil', 'branch', 'x'), aud: GITLAB }));
   assert.not.ok(can({ sub: sub(PROJECT_PATH, 'branch', 'x'), aud: 'https://evil.example' }));
 });
 
-Program('the preview role is read-only: ReadOnlyAccess and nothing inline', ({ records }) => {
-  const { inline, managed } = role(records, 'gitlab-preview');
-  assert.equal(managed, ['arn:aws:iam::aws:policy/ReadOnlyAccess']);
-  assert.equal(inline, []);
+Program('the CI roles live under their own IAM path, out of reach of the stack-role pattern', ({ records }) => {
+  for (const name of ['gitlab-deploy-role', 'gitlab-preview-role']) {
+    const resource = records.find((r) => r.type === 'aws:iam/role:Role' && r.name === name);
+    assert.is(resource?.inputs.path, '/gitlab-ci/', name);
+  }
+  const { policies } = role(records, 'gitlab-deploy');
+  for (const action of ['iam:UpdateAssumeRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRole']) {
+    assert.not.ok(isAllowed(policies, {
+      action,
+      resource: `arn:aws:iam::${ACCOUNT}:role/gitlab-ci/gitlab-deploy-role`,
+      context: { ...tagContext('ResourceTag', STACK_TAGS), 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT}:policy/gitlab-ci/prod-stack-role-boundary` },
+    }), `the deploy role cannot ${action} itself`);
+  }
 });
 
-Program('the deploy role manages only the main stack\'s IAM roles and passes them only to their services', ({ records }) => {
-  const { inline, managed } = role(records, 'gitlab-deploy');
-  assert.equal(managed, []);
-  assert.is(inline.length, 1);
-  const statements = inline[0]?.Statement ?? [];
-  const everyAction = statements.flatMap(actionsOf);
-  assert.not.ok(everyAction.includes('*'), 'no Action "*"');
-  assert.not.ok(everyAction.includes('iam:*'), 'no iam:*');
-  assert.not.ok(everyAction.some((a) => /^iam:.*(User|Group|AccessKey|LoginProfile|CreatePolicyVersion)/.test(a)), 'no IAM users, groups, keys or policy versions');
-  for (const statement of statements) {
-    const iamWrites = actionsOf(statement).filter((a) => a.startsWith('iam:') && !/^iam:(Get|List)/.test(a));
-    if (iamWrites.length === 0 || iamWrites.every((a) => a === 'iam:CreateServiceLinkedRole')) continue;
-    assert.equal(resourcesOf(statement), [`arn:aws:iam::${ACCOUNT}:role/prod-*`], `${statement.Sid} is limited to the stack's roles`);
+Program('exports the boundary the main stack sets as iamPermissionsBoundaryArn', ({ outputs }) => {
+  assert.is(outputs.permissionsBoundaryArn, `arn:aws:iam::${ACCOUNT}:policy/gitlab-ci/prod-stack-role-boundary`);
+});
+
+Program('a stack role under the boundary can do its job and nothing that reaches IAM, STS or other data', (context) => {
+  const boundary = boundaryOf(context);
+  const everything = { Version: '2012-10-17' as const, Statement: [{ Effect: 'Allow' as const, Action: '*', Resource: '*' }] };
+  const can = (action: string, resource: string, extra: Record<string, string> = {}): boolean =>
+    isAllowed([everything], { action, resource, context: extra }, boundary);
+  assert.ok(can('aps:RemoteWrite', `arn:aws:aps:eu-west-1:${ACCOUNT}:workspace/ws-1`), 'the collector writes metrics');
+  assert.ok(can('aps:QueryMetrics', `arn:aws:aps:eu-west-1:${ACCOUNT}:workspace/ws-1`), 'Grafana queries them');
+  assert.ok(can('aps:ListRules', `arn:aws:aps:eu-west-1:${ACCOUNT}:workspace/ws-1`), 'Grafana lists rules');
+  assert.ok(can('ecr:GetAuthorizationToken', '*'), 'ECS logs in to ECR');
+  assert.ok(can('logs:PutLogEvents', `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:prod-logs-abc1234:log-stream:app/app/1`), 'tasks write their logs');
+  assert.ok(can('secretsmanager:GetSecretValue', SECRET), 'the execution role reads the registry credentials');
+  assert.not.ok(can('secretsmanager:GetSecretValue', `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:database-XyZ123`), 'but no other secret');
+  assert.not.ok(can('logs:PutLogEvents', `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/other/app:log-stream:x`), 'nor another application\'s logs');
+  for (const action of ['iam:CreateRole', 'iam:AttachRolePolicy', 'iam:PassRole', 'sts:AssumeRole', 'organizations:LeaveOrganization', 's3:GetObject', 'ssm:GetParameter', 'ec2:RunInstances', 'kms:Decrypt']) {
+    assert.not.ok(can(action, '*'), `not ${action}`);
   }
-  const passRole = statements.find((s) => actionsOf(s).includes('iam:PassRole'));
-  assert.ok(passRole?.Condition?.StringEquals?.['iam:PassedToService'], 'PassRole names the services');
+});
+
+Program('every deploy statement that can create or change a role carries the boundary condition', (context) => {
+  const { policies } = role(context.records, 'gitlab-deploy');
+  const boundaryArn = context.outputs.permissionsBoundaryArn;
+  const roleChanging = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary'];
+  const statements = policies.flatMap((p) => p.Statement);
+  let checked = 0;
+  for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
+    const actions = actionsOf(statement);
+    if (!roleChanging.some((changing) => actions.some((a) => like(a.toLowerCase(), changing.toLowerCase())))) continue;
+    checked++;
+    assert.is(statement.Condition?.StringEquals?.['iam:PermissionsBoundary'], boundaryArn, `${statement.Sid} requires the boundary`);
+  }
+  assert.ok(checked >= 3, 'create, put and attach statements were found');
+});
+
+Program('nothing grants iam:*, and AttachRolePolicy only with a PolicyARN condition', (context) => {
+  const { policies } = role(context.records, 'gitlab-deploy');
+  const allows = policies.flatMap((p) => p.Statement).filter((s) => s.Effect === 'Allow');
+  for (const statement of allows) {
+    for (const action of actionsOf(statement)) {
+      assert.not.ok(action === '*' || (/^iam:/i.test(action) && action.includes('*')), `${statement.Sid}: ${action}`);
+    }
+    assert.not.ok(statement.NotAction, `${statement.Sid}: an Allow with NotAction`);
+    if (actionsOf(statement).includes('iam:AttachRolePolicy')) {
+      assert.equal(statement.Condition?.ArnEquals?.['iam:PolicyARN'], STACK_MANAGED_POLICY_ARNS('aws'), `${statement.Sid} names the policies`);
+    }
+  }
+});
+
+Program('the deploy role cannot make an administrator: boundary required, kept, and only the stack\'s managed policies', (context) => {
+  const { policies } = role(context.records, 'gitlab-deploy');
+  const boundaryArn = context.outputs.permissionsBoundaryArn ?? '';
+  const tagged = { ...tagContext('ResourceTag', STACK_TAGS), 'iam:PermissionsBoundary': boundaryArn };
+  const can = (action: string, resource: string, extra: Record<string, string>): boolean => isAllowed(policies, { action, resource, context: extra });
+  assert.ok(can('iam:CreateRole', stackRole, { ...tagContext('RequestTag', STACK_TAGS), 'iam:PermissionsBoundary': boundaryArn }), 'a tagged stack role with the boundary');
+  assert.not.ok(can('iam:CreateRole', stackRole, tagContext('RequestTag', STACK_TAGS)), 'a role without a boundary');
+  assert.not.ok(can('iam:CreateRole', stackRole, { ...tagContext('RequestTag', STACK_TAGS), 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT}:policy/wide-open` }), 'a role with another boundary');
+  assert.not.ok(can('iam:CreateRole', stackRole, { ...tagContext('RequestTag', OTHER_TAGS), 'iam:PermissionsBoundary': boundaryArn }), 'a role of another project with the same prefix');
+  assert.not.ok(can('iam:CreateRole', `arn:aws:iam::${ACCOUNT}:role/admin`, { ...tagContext('RequestTag', STACK_TAGS), 'iam:PermissionsBoundary': boundaryArn }), 'a role outside the prefix');
+  assert.ok(can('iam:PutRolePolicy', stackRole, tagged));
+  assert.not.ok(can('iam:PutRolePolicy', stackRole, tagContext('ResourceTag', STACK_TAGS)), 'no inline policy on a role without the boundary');
+  assert.ok(can('iam:AttachRolePolicy', stackRole, { ...tagged, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' }));
+  assert.not.ok(can('iam:AttachRolePolicy', stackRole, { ...tagged, 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' }), 'no AdministratorAccess');
+  assert.not.ok(can('iam:DeleteRolePermissionsBoundary', stackRole, tagged), 'a boundary is never removed');
+  assert.not.ok(can('iam:PutRolePermissionsBoundary', stackRole, { ...tagContext('ResourceTag', STACK_TAGS), 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT}:policy/wide-open` }), 'nor replaced');
+  assert.ok(can('iam:PutRolePermissionsBoundary', stackRole, tagged), 'an existing stack role may be given the boundary');
+  for (const action of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy']) {
+    assert.not.ok(can(action, boundaryArn, {}), `the boundary policy cannot be edited (${action})`);
+  }
+  for (const action of ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreatePolicy', 'iam:AttachUserPolicy']) {
+    assert.not.ok(can(action, `arn:aws:iam::${ACCOUNT}:user/prod-x`, {}), action);
+  }
+});
+
+Program('stack roles are passed only to ECS tasks and Grafana', ({ records }) => {
+  const { policies } = role(records, 'gitlab-deploy');
+  const pass = (service: string): boolean =>
+    isAllowed(policies, { action: 'iam:PassRole', resource: stackRole, context: { ...tagContext('ResourceTag', STACK_TAGS), 'iam:PassedToService': service } });
+  assert.ok(pass('ecs-tasks.amazonaws.com'));
+  assert.ok(pass('grafana.amazonaws.com'));
+  for (const service of ['ec2.amazonaws.com', 'lambda.amazonaws.com', 'ecs.amazonaws.com', 'cloudformation.amazonaws.com']) {
+    assert.not.ok(pass(service), service);
+  }
+  assert.not.ok(isAllowed(policies, { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/OrganizationAccountAccessRole`, context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }));
+});
+
+Program('EC2, CloudFront, logs, Route 53 and S3 rights stop at the stack\'s own resources', ({ records }) => {
+  const { policies } = role(records, 'gitlab-deploy');
+  const ec2 = (type: string): string => `arn:aws:ec2:eu-west-1:${ACCOUNT}:${type}/x-123`;
+  const can = (action: string, resource: string, extra: Record<string, string> = {}): boolean => isAllowed(policies, { action, resource, context: extra });
+  const created = tagContext('RequestTag', STACK_TAGS);
+  const ours = tagContext('ResourceTag', STACK_TAGS);
+  const theirs = tagContext('ResourceTag', OTHER_TAGS);
+
+  assert.ok(can('ec2:CreateVpc', ec2('vpc'), created), 'creates a tagged VPC');
+  assert.not.ok(can('ec2:CreateVpc', ec2('vpc')), 'not an untagged one');
+  assert.ok(can('ec2:CreateSubnet', ec2('subnet'), created) && can('ec2:CreateSubnet', ec2('vpc'), { ...created, ...ours }), 'a subnet in its VPC');
+  assert.not.ok(can('ec2:CreateSubnet', ec2('vpc'), { ...created, ...theirs }), 'not in another stack\'s VPC');
+  assert.ok(can('ec2:AuthorizeSecurityGroupIngress', ec2('security-group'), ours));
+  assert.not.ok(can('ec2:AuthorizeSecurityGroupIngress', ec2('security-group'), { ...created, ...theirs }), 'no rule in another stack\'s security group');
+  assert.not.ok(can('ec2:DeleteVpc', ec2('vpc'), theirs), 'no deleting another stack\'s VPC');
+  assert.not.ok(can('ec2:RunInstances', ec2('instance'), created), 'no instances');
+
+  const cf = `arn:aws:cloudfront::${ACCOUNT}`;
+  assert.ok(can('cloudfront:CreateDistribution', '*', created) && can('cloudfront:CreateVpcOrigin', '*', created));
+  assert.not.ok(can('cloudfront:CreateDistribution', '*'), 'no untagged distribution');
+  assert.ok(can('cloudfront:UpdateDistribution', `${cf}:distribution/E1`, ours));
+  assert.not.ok(can('cloudfront:UpdateDistribution', `${cf}:distribution/E2`, theirs), 'not another distribution');
+  assert.not.ok(can('cloudfront:DeleteVpcOrigin', `${cf}:vpcorigin/vo_1`, theirs));
+
+  assert.ok(can('logs:CreateLogGroup', `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:prod-logs-abc1234`));
+  assert.not.ok(can('logs:DeleteLogGroup', `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/aws/lambda/billing`), 'not another log group');
+
+  assert.ok(can('route53:ChangeResourceRecordSets', `arn:aws:route53:::hostedzone/${ZONE}`), 'records in the configured zone');
+  assert.not.ok(can('route53:ChangeResourceRecordSets', 'arn:aws:route53:::hostedzone/ZOTHERZONE'), 'not in another zone');
+
+  assert.ok(can('s3:PutBucketPolicy', 'arn:aws:s3:::prod-alb-logs-abc1234', { 's3:ResourceAccount': ACCOUNT }), 'the access-log bucket');
+  assert.not.ok(can('s3:GetObject', 'arn:aws:s3:::prod-alb-logs-abc1234/AWSLogs/x.log.gz', { 's3:ResourceAccount': ACCOUNT }), 'never reads the logs');
+  assert.not.ok(can('s3:DeleteBucket', 'arn:aws:s3:::billing-exports', { 's3:ResourceAccount': ACCOUNT }), 'not another bucket');
+  assert.ok(can('secretsmanager:DescribeSecret', SECRET));
+  assert.not.ok(can('secretsmanager:GetSecretValue', SECRET), 'the deploy role never reads the registry credentials');
+
+  const statements = policies.flatMap((p) => p.Statement).filter((s) => s.Effect === 'Allow');
+  for (const service of ['ec2', 'logs', 'route53', 'cloudfront', 's3', 'secretsmanager', 'ssm']) {
+    assert.not.ok(statements.some((s) => actionsOf(s).includes(`${service}:*`)), `no ${service}:*`);
+  }
+});
+
+Program('Grafana sign-in: the deploy role can create role associations and resolve Identity Center users and groups', ({ records }) => {
+  const { policies } = role(records, 'gitlab-deploy');
+  const can = (action: string, resource = '*'): boolean => isAllowed(policies, { action, resource });
+  assert.ok(can('grafana:UpdatePermissions', `arn:aws:grafana:eu-west-1:${ACCOUNT}:/workspaces/g-1`));
+  assert.ok(can('grafana:ListPermissions', `arn:aws:grafana:eu-west-1:${ACCOUNT}:/workspaces/g-1`));
+  for (const action of ['sso:DescribeRegisteredRegions', 'sso:GetSharedSsoConfiguration', 'sso:ListDirectoryAssociations', 'sso:GetManagedApplicationInstance', 'sso:ListProfiles', 'sso:GetProfile', 'sso:ListProfileAssociations', 'sso-directory:DescribeUser', 'sso-directory:DescribeGroup', 'identitystore:DescribeUser', 'identitystore:DescribeGroup']) {
+    assert.ok(can(action), action);
+  }
+  assert.not.ok(can('sso:AssociateProfile'), 'no Identity Center writes beyond the workspace application');
+  assert.not.ok(can('identitystore:CreateUser'));
+});
+
+Program('every CI policy fits IAM\'s size limit, and a role has at most 10 of them', ({ records }) => {
+  for (const record of records.filter((r) => r.type === 'aws:iam/policy:Policy')) {
+    const size = String(record.inputs.policy).replace(/\s/g, '').length;
+    assert.ok(size <= IAM_POLICY_MAX_CHARS, `${record.name}: ${size} characters`);
+  }
+  for (const name of ['gitlab-deploy', 'gitlab-preview']) assert.ok(role(records, name).policyArns.length <= 10);
+});
+
+Program('the preview role reads no parameter, object, secret, listener rule or distribution config', ({ records }) => {
+  const { policies, policyArns, inline } = role(records, 'gitlab-preview');
+  assert.not.ok(policyArns.some((arn) => arn.includes(':aws:policy/')), 'no AWS managed policy (ReadOnlyAccess)');
+  assert.equal(inline, []);
+  const can = (action: string, resource = '*'): boolean => isAllowed(policies, { action, resource });
+  for (const action of ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'secretsmanager:GetSecretValue', 'elasticloadbalancing:DescribeRules', 'cloudfront:GetDistributionConfig', 'cloudfront:GetDistribution', 'kms:Encrypt', 's3:PutObject', 'iam:GetRole']) {
+    assert.not.ok(can(action), action);
+  }
+  assert.not.ok(can('s3:GetObject', 'arn:aws:s3:::prod-alb-logs-abc1234/AWSLogs/x'), 'no objects outside the state bucket');
+  assert.ok(can('s3:GetObject', `${bucketArn}/.pulumi/stacks/observable-service/prod.json`), 'reads the state');
+  assert.not.ok(can('s3:PutObject', `${bucketArn}/${LOCKS_PREFIX}acme/observable-service/prod/x.json`), 'a preview takes no lock (diy backend)');
+  assert.ok(can('kms:Decrypt', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1111-2222`), 'decrypts the stack\'s secrets');
+  for (const action of ['ec2:DescribeAvailabilityZones', 'ec2:DescribeSecurityGroups', 'ec2:DescribeManagedPrefixLists', 'cloudfront:ListCachePolicies', 'cloudfront:GetOriginRequestPolicy', 'route53:ListHostedZones', 'route53:GetHostedZone']) {
+    assert.ok(can(action), `the program's lookup ${action}`);
+  }
+});
+
+Program('self-managed state: a versioned, encrypted, private, TLS-only bucket and a rotating KMS key, exported as CI variables', ({ records, outputs }) => {
+  assert.is((records.find((r) => r.type === 'aws:s3/bucketVersioning:BucketVersioning')?.inputs.versioningConfiguration as { status?: string })?.status, 'Enabled');
+  const sse = records.find((r) => r.type === 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration');
+  assert.match(JSON.stringify(sse?.inputs.rules), /"sseAlgorithm":"AES256"/);
+  const block = records.find((r) => r.type === 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock')?.inputs ?? {};
+  assert.equal([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
+  const tls = JSON.parse(String(records.find((r) => r.type === 'aws:s3/bucketPolicy:BucketPolicy')?.inputs.policy)) as { Statement: Array<{ Effect: string; Condition: unknown }> };
+  assert.equal(tls.Statement[0]?.Effect, 'Deny');
+  assert.equal(tls.Statement[0]?.Condition, { Bool: { 'aws:SecureTransport': 'false' } });
+  const key = records.find((r) => r.type === 'aws:kms/key:Key');
+  assert.is(key?.inputs.enableKeyRotation, true);
+  assert.is(outputs.stateBackendUrl, 's3://pulumi-state-bucket-abc1234');
+  assert.is(outputs.secretsProvider, 'awskms://alias/pulumi-prod?region=eu-west-1');
+});
+
+Program('the state bucket and the key are protected: losing either orphans the stack or its secrets', async () => {
+  const protectedNames: string[] = [];
+  const recordOptions: pulumi.ResourceTransformation = (args) => {
+    if (args.opts.protect === true) protectedNames.push(args.type);
+    return undefined;
+  };
+  const backend = new StateBackend('protect-check', { region: 'eu-west-1', stackNamePrefix: 'check' }, { transformations: [recordOptions] });
+  await resolved(backend.url);
+  assert.equal(protectedNames.sort(), ['aws:kms/key:Key', 'aws:s3/bucket:Bucket']);
+});
+
+Program('the deploy role reads and writes the state and creates stacks, but cannot reconfigure the state bucket', ({ records }) => {
+  const { policies } = role(records, 'gitlab-deploy');
+  const can = (action: string, resource: string): boolean => isAllowed(policies, { action, resource, context: { 's3:ResourceAccount': ACCOUNT } });
+  assert.ok(can('s3:PutObject', `${bucketArn}/.pulumi/stacks/observable-service/prod.json`));
+  assert.ok(can('s3:PutObject', `${bucketArn}/${LOCKS_PREFIX}organization/observable-service/prod/1.json`));
+  assert.ok(can('kms:Encrypt', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1111-2222`), 'stack init encrypts the data key');
+  assert.ok(can('kms:Decrypt', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1111-2222`));
+  for (const action of ['s3:DeleteBucket', 's3:PutBucketPolicy', 's3:PutBucketVersioning', 's3:DeleteObjectVersion']) {
+    assert.not.ok(can(action, bucketArn), action);
+  }
 });
 
 Program('exports the role ARNs the pipeline needs', ({ outputs }) => {
-  assert.match(outputs.deployRoleArn ?? '', /^arn:aws:iam::\d{12}:role\//);
-  assert.match(outputs.previewRoleArn ?? '', /^arn:aws:iam::\d{12}:role\//);
+  assert.match(outputs.deployRoleArn ?? '', /^arn:aws:iam::\d{12}:role\/gitlab-ci\//);
+  assert.match(outputs.previewRoleArn ?? '', /^arn:aws:iam::\d{12}:role\/gitlab-ci\//);
 });
 
 Program.run();
+
+const Policies = suite('CI policies without the optional parts');
+
+const scope: StackScope = { partition: 'aws', accountId: ACCOUNT, stackNamePrefix: 'prod', project: 'observable-service', stackName: 'prod' };
+
+Policies('CloudFront mode: no Route 53 record writes anywhere; no secret rights without a registry secret', () => {
+  const documents = Object.values(deployPolicies({ ...scope, permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/b', hostedZoneIds: [] }));
+  assert.not.ok(isAllowed(documents, { action: 'route53:ChangeResourceRecordSets', resource: 'arn:aws:route53:::hostedzone/ZANY' }));
+  assert.not.ok(documents.flatMap((d) => d.Statement).some((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:'))));
+  const boundary = boundaryPolicy(scope);
+  assert.not.ok(boundary.Statement.some((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('secretsmanager:'))), 'the boundary admits no secret');
+});
+
+Policies('without a state bucket the preview role has no S3 or KMS rights at all', () => {
+  const document = previewPolicy({ partition: 'aws' });
+  assert.not.ok(document.Statement.some((s) => actionsOf(s).some((a) => /^(s3|kms):/.test(a))));
+});
+
+Policies('the stack tags the policies rely on are the main program\'s: its project name', () => {
+  const mainProject = /^name:\s*(\S+)/m.exec(readFileSync(path.join(__dirname, '..', 'Pulumi.yaml'), 'utf8'))?.[1];
+  assert.is(MAIN_PROJECT, mainProject);
+});
+
+Policies.run();
 
 const Config = suite('bootstrap configuration');
 
@@ -191,6 +473,14 @@ Config('a self-managed GitLab URL is accepted, plain http is not', () => {
   assert.is(parseGitlabUrl('https://gitlab.example.com/'), 'https://gitlab.example.com');
   assert.throws(() => parseGitlabUrl('http://gitlab.example.com'), /https:\/\//);
   assert.throws(() => parseGitlabUrl('gitlab.com'), /not a URL/);
+});
+
+Config('hosted zone ids and the registry secret are checked, with the key named', () => {
+  assert.equal(parseHostedZoneIds([ZONE]), [ZONE]);
+  assert.throws(() => parseHostedZoneIds(['example.com']), /"hostedZoneIds"/);
+  assert.throws(() => parseHostedZoneIds('Z123'), /"hostedZoneIds"/);
+  assert.is(parseSecretArn(SECRET), SECRET);
+  assert.throws(() => parseSecretArn('dockerhub'), /"imageCredentialsSecretArn"/);
 });
 
 Config.run();

@@ -12,7 +12,18 @@ export interface BootstrapConfig {
   readonly stackNamePrefix: string;
   /** Reuse an account's existing provider for this GitLab URL (IAM allows one per URL). */
   readonly existingProviderArn: string | undefined;
+  /** The main stack's name: the value of the `pulumi:stack` tag its provider puts on every resource. */
+  readonly stackName: string;
+  /** Create the S3 state bucket and KMS key for `PULUMI_BACKEND_URL=s3://…` and `awskms://`. */
+  readonly stateBackend: boolean;
+  /** Route 53 zones the stack may write records to (domain mode); none in CloudFront mode. */
+  readonly hostedZoneIds: readonly string[];
+  /** The Secrets Manager secret with registry credentials the stack's tasks may read, if any. */
+  readonly imageCredentialsSecretArn: string | undefined;
 }
+
+/** The main program's Pulumi project name (infra-pulumi/Pulumi.yaml): the value of its `pulumi:project` tag. */
+export const MAIN_PROJECT = 'observable-service';
 
 export interface DeployRef {
   readonly type: 'branch' | 'tag';
@@ -51,6 +62,27 @@ export function parseGitlabUrl(raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
+function booleanSetting(config: pulumi.Config, key: string, fallback: boolean): boolean {
+  const raw = config.get(key);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new BootstrapConfigError(key, `"${raw}" is not true or false.`);
+}
+
+export function parseHostedZoneIds(raw: unknown): readonly string[] {
+  if (!Array.isArray(raw) || !raw.every((id) => typeof id === 'string' && /^Z[A-Z0-9]{1,31}$/.test(id))) {
+    throw new BootstrapConfigError('hostedZoneIds', 'is not a list of Route 53 hosted zone ids such as Z0123456789ABCDEFGHIJ.');
+  }
+  return raw as string[];
+}
+
+export function parseSecretArn(raw: string): string {
+  if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$/.test(raw)) {
+    throw new BootstrapConfigError('imageCredentialsSecretArn', `"${raw}" is not a Secrets Manager secret ARN.`);
+  }
+  return raw;
+}
+
 export function loadConfig(): BootstrapConfig {
   const config = new pulumi.Config();
   const projectPath = config.require('projectPath');
@@ -69,11 +101,20 @@ export function loadConfig(): BootstrapConfig {
   if (existingProviderArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/.test(existingProviderArn)) {
     throw new BootstrapConfigError('existingProviderArn', `"${existingProviderArn}" is not an IAM OIDC provider ARN.`);
   }
+  const stackName = config.get('stackName') || stackNamePrefix;
+  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(stackName)) {
+    throw new BootstrapConfigError('stackName', `"${stackName}" is not a Pulumi stack name (letters, digits, "_", ".", "-").`);
+  }
+  const rawSecret = config.get('imageCredentialsSecretArn') || undefined;
   return {
     gitlabUrl: parseGitlabUrl(config.get('gitlabUrl') ?? 'https://gitlab.com'),
     projectPath,
     deployRefs: (rawRefs as string[]).map(parseDeployRef),
     stackNamePrefix,
     existingProviderArn,
+    stackName,
+    stateBackend: booleanSetting(config, 'stateBackend', false),
+    hostedZoneIds: parseHostedZoneIds(config.getObject<unknown>('hostedZoneIds') ?? []),
+    imageCredentialsSecretArn: rawSecret === undefined ? undefined : parseSecretArn(rawSecret),
   };
 }

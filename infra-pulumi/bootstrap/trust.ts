@@ -14,7 +14,9 @@ export type PolicyStatement = {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
   Principal?: { Federated: string };
-  Action: string | string[];
+  /** Exactly one of Action and NotAction. */
+  Action?: string | string[];
+  NotAction?: string | string[];
   Resource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 };
