@@ -1,50 +1,49 @@
-// Every panel query of every dashboard, run against a real Prometheus that scrapes the real
-// service and loads the shipped rules: each must parse and return data.
+// Every panel, variable and annotation query of every dashboard, run against a real Prometheus
+// that scrapes the real service and loads the shipped config and rules: each must parse and
+// return data.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parse, stringify } from 'yaml';
-import { dashboardFiles, interpolate, panelQueries, readDashboard, variableQueries, type PanelQuery } from './support/dashboards';
-import { PROMETHEUS_CONFIG, REPO_ROOT, RULES_DIR, SERVICE_MAIN } from './support/paths';
+import { giveUpIfExited, start, stop, type Started } from '../../tests/support/child-process';
 import { freePort } from '../../tests/support/net';
-import { start, stop, waitFor, type Started } from './support/processes';
-import { prometheusBinaries } from './support/prometheus-binaries';
+import { testPrometheusConfig } from '../../tests/support/prometheus-config';
+import { prometheusTool } from '../../tests/support/prometheus-tools';
+import { waitFor } from '../../tests/support/wait';
+import {
+  annotationQueries,
+  dashboardFiles,
+  interpolate,
+  panelQueries,
+  readDashboard,
+  variableQueries,
+  type PanelQuery,
+} from './lib/dashboard-json';
+import { PROMETHEUS_CONFIG, REPO_ROOT, SERVICE_MAIN } from './lib/paths';
+import { ruleGroups } from './lib/rule-files';
 
 // Fast scrapes and rule evaluations so the recording rules have data within seconds.
-const SCRAPE_INTERVAL = '1s';
+const INTERVAL = '1s';
 // What the dashboards' variables are set to, as Grafana would substitute them.
 const VARIABLES = { job: 'app', route: '.*' };
 
-interface PrometheusConfig {
-  global?: Record<string, unknown>;
-  rule_files: string[];
-  alerting?: unknown;
-  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
-}
+// The shipped alerts wait minutes before they fire; this one fires at once on the service's job,
+// so the dashboards' alert annotations have a firing alert of that job to find.
+const TEST_ALERT_RULES = `groups:
+  - name: dashboard-test
+    rules:
+      - alert: DashboardTestAlwaysFiring
+        expr: up{job="app"} == 1
+        labels:
+          severity: info
+`;
 
 interface QueryResponse {
   status: 'success' | 'error';
   error?: string;
   data?: { resultType: string; result: unknown[] };
-}
-
-/** The shipped prometheus.yml, pointed at loopback: same rules and jobs, no Alertmanager. */
-function testConfig(appPort: number, prometheusPort: number): PrometheusConfig {
-  const shipped = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as PrometheusConfig;
-  const targets: Record<string, string> = { app: `127.0.0.1:${appPort}`, prometheus: `127.0.0.1:${prometheusPort}` };
-  const jobs = shipped.scrape_configs.map((job) => job.job_name);
-  assert.equal([...jobs].sort(), Object.keys(targets).sort(), 'prometheus.yml scrapes other jobs than app and prometheus');
-  return {
-    ...shipped,
-    global: { ...shipped.global, scrape_interval: SCRAPE_INTERVAL, scrape_timeout: SCRAPE_INTERVAL, evaluation_interval: SCRAPE_INTERVAL },
-    // Relative to the shipped file, as Prometheus resolves them, so the copy loads the same rules.
-    rule_files: shipped.rule_files.map((pattern) => join(dirname(PROMETHEUS_CONFIG), pattern)),
-    alerting: undefined,
-    scrape_configs: shipped.scrape_configs.map((job) => ({ ...job, static_configs: [{ targets: [targets[job.job_name] ?? ''] }] })),
-  };
 }
 
 function buildServiceIfMissing(): void {
@@ -111,33 +110,43 @@ async function startStack(): Promise<void> {
   const appPort = await freePort();
   const prometheusPort = await freePort();
 
-  service = start(process.execPath, [SERVICE_MAIN], {
+  const app = start(process.execPath, [SERVICE_MAIN], {
     ...process.env,
     HOST: '127.0.0.1',
     PORT: String(appPort),
     LOG_LEVEL: 'warn',
     SHUTDOWN_DELAY_MS: '0',
   });
+  service = app;
   const appUrl = `http://127.0.0.1:${appPort}`;
-  const app = service;
-  await waitFor(() => getOk(`${appUrl}/ready`), 30_000, () => `service not ready:\n${app.output()}`, app);
+  await waitFor('the service to be ready', async () => {
+    giveUpIfExited(app, 'the service');
+    return getOk(`${appUrl}/ready`);
+  }, { deadlineMs: 30_000, intervalMs: 250 });
 
+  const testRules = join(workdir, 'dashboard-test-rules.yml');
+  writeFileSync(testRules, TEST_ALERT_RULES);
+  const config = testPrometheusConfig(PROMETHEUS_CONFIG, {
+    interval: INTERVAL,
+    // No Alertmanager runs here: its job is left out, and alerts go nowhere (they still show
+    // in Prometheus' ALERTS series, which is what the dashboards read).
+    targets: { app: `127.0.0.1:${appPort}`, prometheus: `127.0.0.1:${prometheusPort}`, alertmanager: null },
+    extraRuleFiles: [testRules],
+  });
   const configPath = join(workdir, 'prometheus.yml');
-  writeFileSync(configPath, stringify(testConfig(appPort, prometheusPort)));
-  const dataDir = join(workdir, 'data');
-  const { file, args } = prometheusBinaries().command(
+  writeFileSync(configPath, config.text);
+  const { file, args } = prometheusTool(
     'prometheus',
-    [
-      `--config.file=${configPath}`,
-      `--storage.tsdb.path=${dataDir}`,
-      `--web.listen-address=127.0.0.1:${prometheusPort}`,
-    ],
-    [{ path: workdir, writable: true }, { path: RULES_DIR }],
+    [`--config.file=${configPath}`, `--storage.tsdb.path=${join(workdir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`],
+    [{ path: workdir, writable: true }, ...config.ruleDirs.map((path) => ({ path }))],
   );
   const server = start(file, args);
   prometheus = server;
   prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-  await waitFor(() => getOk(`${prometheusUrl}/-/ready`), 60_000, () => `Prometheus not ready:\n${server.output()}`, server);
+  await waitFor('Prometheus to be ready', async () => {
+    giveUpIfExited(server, 'Prometheus');
+    return getOk(`${prometheusUrl}/-/ready`);
+  }, { deadlineMs: 60_000, intervalMs: 250 });
 
   await generateTraffic(appUrl);
 }
@@ -151,20 +160,26 @@ live.after(async () => {
 });
 
 live('Prometheus scrapes the service: up{job="app"} is 1', async () => {
-  await waitFor(
-    async () => {
-      const { data } = await instantQuery(prometheusUrl, 'up{job="app"} == 1');
-      return (data?.result.length ?? 0) > 0 ? true : undefined;
-    },
-    30_000,
-    () => `the app target never came up:\n${prometheus?.output()}`,
-  );
+  await waitFor('up{job="app"} == 1', async () => {
+    const { data } = await instantQuery(prometheusUrl, 'up{job="app"} == 1');
+    return (data?.result.length ?? 0) > 0 ? true : undefined;
+  }, { deadlineMs: 30_000 });
 });
 
-live('every panel and variable query of every dashboard parses and returns data', async () => {
+live('Prometheus evaluates every rule group of the shipped config without a failure', async () => {
+  const groups = ruleGroups().length + 1; // and the test's own group
+  await waitFor(`all ${groups} rule groups to have run (scraped from Prometheus itself)`, async () => {
+    const { data } = await instantQuery(prometheusUrl, 'prometheus_rule_group_iterations_total{job="prometheus"} > 0');
+    return (data?.result.length ?? 0) >= groups ? true : undefined;
+  }, { deadlineMs: 60_000 });
+  const { data } = await instantQuery(prometheusUrl, 'prometheus_rule_evaluation_failures_total{job="prometheus"} > 0');
+  assert.equal(data?.result, [], 'rule groups failed to evaluate');
+});
+
+live('every panel, variable and annotation query of every dashboard parses and returns data', async () => {
   const queries: PanelQuery[] = dashboardFiles().flatMap((file) => {
     const dashboard = readDashboard(file);
-    return [...panelQueries(dashboard), ...variableQueries(dashboard)].map(({ where, expr }) => ({
+    return [...panelQueries(dashboard), ...variableQueries(dashboard), ...annotationQueries(dashboard)].map(({ where, expr }) => ({
       where,
       expr: interpolate(expr, VARIABLES),
     }));
@@ -173,19 +188,24 @@ live('every panel and variable query of every dashboard parses and returns data'
 
   // Recording rules need a few evaluations after the traffic: wait until every query has data.
   // A query Prometheus rejects will not get better by waiting: stop at the first such answer.
-  const failures = async (): Promise<string[] | undefined> => {
-    const errors: string[] = [];
-    const empty: string[] = [];
-    for (const { where, expr } of queries) {
-      const response = await instantQuery(prometheusUrl, expr);
-      if (response.status !== 'success') errors.push(`${where}: ${response.error} in ${expr}`);
-      else if ((response.data?.result.length ?? 0) === 0) empty.push(`${where}: no data for ${expr}`);
-    }
-    lastEmpty = empty;
-    return errors.length > 0 || empty.length === 0 ? errors : undefined;
-  };
   let lastEmpty: string[] = [];
-  const errors = await waitFor(failures, 90_000, () => lastEmpty.join('\n'));
+  const errors = await waitFor(
+    'every dashboard query to return data',
+    async () => {
+      const rejected: string[] = [];
+      const empty: string[] = [];
+      for (const { where, expr } of queries) {
+        const response = await instantQuery(prometheusUrl, expr);
+        if (response.status !== 'success') rejected.push(`${where}: ${response.error} in ${expr}`);
+        else if ((response.data?.result.length ?? 0) === 0) empty.push(`${where}: no data for ${expr}`);
+      }
+      lastEmpty = empty;
+      return rejected.length > 0 || empty.length === 0 ? rejected : undefined;
+    },
+    { deadlineMs: 90_000 },
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}\n${lastEmpty.join('\n')}`);
+  });
   assert.equal(errors, [], errors.join('\n'));
 });
 

@@ -6,8 +6,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { DASHBOARDS, renderDashboard } from '../src/dashboards';
-import { dashboardFiles, panels, readDashboard } from './support/dashboards';
-import { COMPOSE_FILE, DASHBOARDS_DIR, GRAFANA_DIR } from './support/paths';
+import { dashboardFiles, panels, readDashboard } from './lib/dashboard-json';
+import { COMPOSE_FILE, DASHBOARDS_DIR, GRAFANA_DIR } from './lib/paths';
 
 // Where the file provider reads dashboards inside the Grafana container.
 const DASHBOARDS_MOUNT = '/var/lib/grafana/dashboards';
@@ -94,17 +94,31 @@ wiring('Grafana provisions the Prometheus data source under uid prometheus, and 
   }
 });
 
-wiring('docker-compose.yml mounts the provisioning and the dashboards where Grafana looks for them', () => {
-  const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, { volumes?: string[] }> };
-  const volumes = compose.services['grafana']?.volumes ?? [];
+wiring('docker-compose.yml mounts the two provisioning folders and the dashboards where Grafana looks for them', () => {
+  const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as {
+    services: Record<string, { volumes?: string[]; environment?: Record<string, string> }>;
+  };
+  const grafana = compose.services['grafana'];
+  const volumes = grafana?.volumes ?? [];
   for (const [source, target] of [
-    ['./observability/grafana/provisioning', '/etc/grafana/provisioning'],
+    ['./observability/grafana/provisioning/datasources', '/etc/grafana/provisioning/datasources'],
+    ['./observability/grafana/provisioning/dashboards', '/etc/grafana/provisioning/dashboards'],
     ['./observability/grafana/dashboards', DASHBOARDS_MOUNT],
   ]) {
     assert.ok(
-      volumes.some((volume) => volume.startsWith(`${source}:${target}`)),
+      volumes.some((volume) => volume.startsWith(`${source}:${target}:`) || volume === `${source}:${target}`),
       `grafana in docker-compose.yml should mount ${source} at ${target}`,
     );
+  }
+  // The whole folder would hide the image's provisioning/alerting and plugins folders.
+  assert.not.ok(
+    volumes.some((volume) => volume.split(':')[1] === '/etc/grafana/provisioning'),
+    'grafana should not mount over all of /etc/grafana/provisioning',
+  );
+  const home = grafana?.environment?.['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH'];
+  if (home !== undefined) {
+    assert.ok(home.startsWith(`${DASHBOARDS_MOUNT}/`), `the home dashboard ${home} is not a provisioned one`);
+    assert.ok(dashboardFiles().includes(home.slice(DASHBOARDS_MOUNT.length + 1)), `the home dashboard ${home} does not exist`);
   }
 });
 

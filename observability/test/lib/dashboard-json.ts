@@ -1,4 +1,4 @@
-// The committed dashboard JSON files, and the PromQL their panels and variables run.
+// The committed dashboard JSON files, and the PromQL their panels, variables and annotations run.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DASHBOARDS_DIR } from './paths';
@@ -26,12 +26,23 @@ export interface Variable {
   allValue?: string;
 }
 
+export interface Annotation {
+  name: string;
+  builtIn?: number;
+  enable?: boolean;
+  datasource?: { type?: string; uid?: string };
+  /** Where Grafana keeps a Prometheus annotation's query since 10.x; older dashboards had `expr`. */
+  target?: { expr?: string; refId?: string };
+  expr?: string;
+}
+
 export interface DashboardJson {
   uid: string;
   title: string;
   schemaVersion: number;
   panels: Panel[];
   templating: { list: Variable[] };
+  annotations?: { list: Annotation[] };
 }
 
 export function dashboardFiles(): string[] {
@@ -95,4 +106,16 @@ export function interpolate(expr: string, values: Record<string, string>, interv
     if (value === undefined) throw new Error(`no value for variable $${name} in ${expr}`);
     return value;
   });
+}
+
+/** Annotations that query a data source (Grafana's built-in one queries its own database). */
+export function dataSourceAnnotations(dashboard: DashboardJson): Annotation[] {
+  return (dashboard.annotations?.list ?? []).filter((annotation) => annotation.builtIn !== 1);
+}
+
+export function annotationQueries(dashboard: DashboardJson): PanelQuery[] {
+  return dataSourceAnnotations(dashboard).map((annotation) => ({
+    where: `${dashboard.uid} / annotation "${annotation.name}"`,
+    expr: annotation.target?.expr ?? annotation.expr ?? '',
+  }));
 }

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { RULE_TESTS_DIR, RULES_DIR } from './paths';
+import { LOCAL_RULES_DIR, RULE_TESTS_DIR, RULES_DIR } from './paths';
 
 export interface Rule {
   alert?: string;
@@ -20,7 +20,7 @@ export interface RuleFile {
 export interface AlertExpectation {
   eval_time: string;
   alertname: string;
-  exp_alerts?: unknown[];
+  exp_alerts?: { exp_labels?: Record<string, string> }[];
 }
 
 export interface RuleTestFile {
@@ -36,22 +36,25 @@ export function yamlFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
-export const ruleFilePaths = (): string[] => yamlFiles(RULES_DIR);
+/** Every rule file Prometheus loads locally: the shipped ones, then the local-only ones. */
+export const ruleFilePaths = (): string[] => [...yamlFiles(RULES_DIR), ...yamlFiles(LOCAL_RULES_DIR)];
 export const ruleTestFilePaths = (): string[] => yamlFiles(RULE_TESTS_DIR);
 
+export function ruleGroups(): RuleFile['groups'] {
+  return ruleFilePaths().flatMap((path) => (parse(readFileSync(path, 'utf8')) as RuleFile).groups);
+}
+
 export function rules(): Rule[] {
-  return ruleFilePaths().flatMap((path) =>
-    (parse(readFileSync(path, 'utf8')) as RuleFile).groups.flatMap((group) => group.rules),
-  );
+  return ruleGroups().flatMap((group) => group.rules);
 }
 
 export function ruleTestFiles(): RuleTestFile[] {
   return ruleTestFilePaths().map((path) => parse(readFileSync(path, 'utf8')) as RuleTestFile);
 }
 
-/** Prometheus durations as used here ("90s", "5m", "1h"), in seconds. */
+/** Prometheus durations as used here ("90s", "5m", "1h", "3d"), in seconds. */
 export function seconds(duration: string): number {
-  const match = /^(\d+)([smh])$/.exec(duration);
+  const match = /^(\d+)([smhd])$/.exec(duration);
   if (!match) throw new Error(`unsupported duration ${JSON.stringify(duration)}`);
-  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h'];
+  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
 }

@@ -1,13 +1,18 @@
-// Where the files under test live, from this workspace's point of view.
-import { join, resolve } from 'node:path';
+// Where the observability files under test live.
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../../tests/support/repo';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const OBSERVABILITY_DIR = join(REPO_ROOT, 'observability');
 export const PROMETHEUS_DIR = join(OBSERVABILITY_DIR, 'prometheus');
 export const PROMETHEUS_CONFIG = join(PROMETHEUS_DIR, 'prometheus.yml');
+/** Rules that ship everywhere (Amazon Managed Service for Prometheus loads this folder too). */
 export const RULES_DIR = join(PROMETHEUS_DIR, 'rules');
+/** Rules only the local stack's Prometheus loads (it watches itself and Alertmanager). */
+export const LOCAL_RULES_DIR = join(PROMETHEUS_DIR, 'rules-local');
 export const RULE_TESTS_DIR = join(PROMETHEUS_DIR, 'tests');
+export const ALERTMANAGER_CONFIG = join(OBSERVABILITY_DIR, 'alertmanager', 'alertmanager.yml');
 export const GRAFANA_DIR = join(OBSERVABILITY_DIR, 'grafana');
 export const DASHBOARDS_DIR = join(GRAFANA_DIR, 'dashboards');
 export const SERVICE_MAIN = join(REPO_ROOT, 'service', 'dist', 'main.js');
 export const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+export { REPO_ROOT };
