@@ -3,11 +3,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { REPO_ROOT } from './support/paths';
-import { rules, ruleTestFiles, seconds, type AlertExpectation } from './support/rule-files';
+import { REPO_ROOT } from './lib/paths';
+import { ruleFilePaths, rules, ruleTestFiles, seconds, type AlertExpectation, type Rule } from './lib/rule-files';
+import { parse } from 'yaml';
 
 const alerts = () => rules().filter((rule) => rule.alert !== undefined);
 const recordings = () => rules().filter((rule) => rule.record !== undefined);
+
+/** The alert that fires all the time by design: no `for:`, no severity that pages. */
+const WATCHDOG = 'Watchdog';
 
 /** GitLab's and GitHub's anchor for a Markdown heading. */
 function anchor(heading: string): string {
@@ -18,6 +22,22 @@ function anchor(heading: string): string {
     .replace(/\s/g, '-');
 }
 
+/** A rule as on-call sees it: its name plus its own labels (several rules may share a name). */
+function describeRule(rule: Rule): string {
+  const own = Object.entries(rule.labels ?? {}).filter(([key]) => key !== 'severity');
+  return own.length === 0 ? `${rule.alert}` : `${rule.alert}{${own.map(([key, value]) => `${key}="${value}"`).join(', ')}}`;
+}
+
+/** Whether an expectation lists an alert of this rule: same name, and the rule's labels on it. */
+function expectsRule(check: AlertExpectation, rule: Rule): boolean {
+  return (
+    check.alertname === rule.alert &&
+    (check.exp_alerts ?? []).some((alert) =>
+      Object.entries(rule.labels ?? {}).every(([key, value]) => alert.exp_labels?.[key] === value),
+    )
+  );
+}
+
 const conventions = suite('alert and recording rules');
 
 conventions('there are alerts and recording rules to check', () => {
@@ -25,14 +45,28 @@ conventions('there are alerts and recording rules to check', () => {
   assert.ok(recordings().length > 0);
 });
 
-conventions('alerts have a CamelCase name, a for: in minutes, a severity and the three annotations', () => {
+conventions('alerts have a CamelCase name, a for: in minutes or hours, a severity and the three annotations', () => {
   for (const rule of alerts()) {
     assert.match(rule.alert ?? '', /^(?:[A-Z][a-z0-9]*)+$/, `${rule.alert}: not CamelCase`);
-    assert.match(rule.for ?? '', /^\d+m$/, `${rule.alert}: for: should be whole minutes`);
-    assert.ok(['critical', 'warning', 'info'].includes(rule.labels?.severity ?? ''), `${rule.alert}: severity`);
-    for (const key of ['summary', 'description', 'runbook_url']) {
-      assert.ok((rule.annotations?.[key] ?? '').trim() !== '', `${rule.alert}: annotation ${key} missing`);
+    if (rule.alert === WATCHDOG) {
+      assert.is(rule.for, undefined, 'Watchdog fires from the first evaluation');
+      assert.is(rule.labels?.severity, 'none', 'Watchdog pages no one');
+    } else {
+      assert.match(rule.for ?? '', /^\d+[mh]$/, `${describeRule(rule)}: for: should be whole minutes or hours`);
+      assert.ok(['critical', 'warning', 'info'].includes(rule.labels?.severity ?? ''), `${describeRule(rule)}: severity`);
     }
+    for (const key of ['summary', 'description', 'runbook_url']) {
+      assert.ok((rule.annotations?.[key] ?? '').trim() !== '', `${describeRule(rule)}: annotation ${key} missing`);
+    }
+  }
+});
+
+conventions('rules that share an alert name differ in their labels, so each can be told apart and tested', () => {
+  const seen = new Set<string>();
+  for (const rule of alerts()) {
+    const identity = `${describeRule(rule)} ${rule.labels?.severity}`;
+    assert.not.ok(seen.has(identity), `two rules are both ${identity}`);
+    seen.add(identity);
   }
 });
 
@@ -54,21 +88,38 @@ conventions('recording rules are named level:metric:operations', () => {
   }
 });
 
-conventions('every alert has a promtool test of both sides of its for: boundary', () => {
+conventions('every alert rule has a promtool test of both sides of its for: boundary', () => {
   const files = ruleTestFiles();
   for (const rule of alerts()) {
-    // A test where the alert fires at T and is expected quiet at the evaluation before T: it
-    // proves the rule waits out its for: and then fires, not just one or the other.
+    // A test where this very rule (name and labels) fires at T and is expected absent at the
+    // evaluation before T: it proves the rule waits out its for: and then fires, not just one or
+    // the other. Watchdog has no for:: it must be expected at the first evaluation.
     const proven = files.some((file) => {
       const step = seconds(file.evaluation_interval ?? '1m');
       return file.tests.some((test) => {
         const own = (test.alert_rule_test ?? []).filter((check) => check.alertname === rule.alert);
         const at = (check: AlertExpectation) => seconds(check.eval_time);
-        const quietAt = new Set(own.filter((check) => (check.exp_alerts ?? []).length === 0).map(at));
-        return own.some((check) => (check.exp_alerts ?? []).length > 0 && quietAt.has(at(check) - step));
+        const firing = own.filter((check) => expectsRule(check, rule)).map(at);
+        if (rule.for === undefined) return firing.includes(0);
+        const absent = new Set(own.filter((check) => !expectsRule(check, rule)).map(at));
+        return firing.some((time) => absent.has(time - step));
       });
     });
-    assert.ok(proven, `${rule.alert}: no test expects it quiet one evaluation before it fires`);
+    assert.ok(proven, `${describeRule(rule)}: no test expects it absent one evaluation before it fires`);
+  }
+});
+
+conventions('rules-local/ holds only alerts about the local Prometheus and Alertmanager (and Watchdog)', () => {
+  const local = ruleFilePaths().filter((path) => path.includes('/rules-local/'));
+  assert.ok(local.length > 0, 'no rules-local/*.yml');
+  for (const path of local) {
+    const file = parse(readFileSync(path, 'utf8')) as { groups: { rules: Rule[] }[] };
+    for (const rule of file.groups.flatMap((group) => group.rules)) {
+      assert.ok(
+        rule.alert === WATCHDOG || /job="(?:prometheus|alertmanager)"/.test(rule.expr),
+        `${path}: ${rule.alert ?? rule.record} is not about the local monitoring stack; it belongs in rules/`,
+      );
+    }
   }
 });
 
