@@ -291,6 +291,8 @@ Program('the deploy role cannot make an administrator: boundary required, kept, 
   assert.not.ok(can('iam:DeleteRolePermissionsBoundary', stackRole, tagged), 'a boundary is never removed');
   assert.not.ok(can('iam:PutRolePermissionsBoundary', stackRole, { ...tagContext('ResourceTag', STACK_TAGS), 'iam:PermissionsBoundary': `arn:aws:iam::${ACCOUNT}:policy/wide-open` }), 'nor replaced');
   assert.ok(can('iam:PutRolePermissionsBoundary', stackRole, tagged), 'an existing stack role may be given the boundary');
+  assert.ok(can('iam:DeleteRolePolicy', stackRole, tagContext('ResourceTag', STACK_TAGS)), 'a role from before the boundary stays deletable');
+  assert.not.ok(can('iam:DeleteRolePolicy', stackRole, tagContext('ResourceTag', OTHER_TAGS)), 'but only the stack\'s');
   for (const action of ['iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:DeletePolicy']) {
     assert.not.ok(can(action, boundaryArn, {}), `the boundary policy cannot be edited (${action})`);
   }
@@ -385,7 +387,7 @@ Program('the preview role reads no parameter, object, secret, listener rule or d
   assert.ok(can('s3:GetObject', `${bucketArn}/.pulumi/stacks/observable-service/prod.json`), 'reads the state');
   assert.not.ok(can('s3:PutObject', `${bucketArn}/${LOCKS_PREFIX}acme/observable-service/prod/x.json`), 'a preview takes no lock (diy backend)');
   assert.ok(can('kms:Decrypt', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1111-2222`), 'decrypts the stack\'s secrets');
-  for (const action of ['ec2:DescribeAvailabilityZones', 'ec2:DescribeSecurityGroups', 'ec2:DescribeManagedPrefixLists', 'cloudfront:ListCachePolicies', 'cloudfront:GetOriginRequestPolicy', 'route53:ListHostedZones', 'route53:GetHostedZone']) {
+  for (const action of ['ec2:DescribeAvailabilityZones', 'ec2:DescribeSecurityGroups', 'cloudfront:ListCachePolicies', 'cloudfront:GetOriginRequestPolicy', 'route53:ListHostedZones', 'route53:GetHostedZone']) {
     assert.ok(can(action), `the program's lookup ${action}`);
   }
 });

@@ -98,7 +98,7 @@ function iamStatements(args: DeployPolicyArgs): PolicyStatement[] {
     {
       Sid: 'ChangeRolePoliciesOnlyUnderTheBoundary',
       Effect: 'Allow',
-      Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:PutRolePermissionsBoundary'],
+      Action: ['iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary'],
       Resource: roles,
       Condition: { StringEquals: { ...boundary, ...resourceTags(args) } },
     },
@@ -113,9 +113,11 @@ function iamStatements(args: DeployPolicyArgs): PolicyStatement[] {
       },
     },
     {
+      // Removing rights never widens them, and a role made before the boundary existed must stay
+      // deletable: DeleteRolePolicy and DetachRolePolicy need the stack's tags, not the boundary.
       Sid: 'ManageStackRoles',
       Effect: 'Allow',
-      Action: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
+      Action: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy'],
       Resource: roles,
       Condition: { StringEquals: resourceTags(args) },
     },

@@ -11,8 +11,6 @@
 //   (no call)                    aws.getPartition, aws.elb.getServiceAccount: answered locally
 //   ec2:DescribeAvailabilityZones awsx.ec2.Vpc picks the region's first zones
 //   ec2:DescribeSecurityGroups   the CloudFront VPC-origin security group, looked up by name
-//   ec2:DescribeManagedPrefixLists, ec2:GetManagedPrefixListEntries  aws.ec2.getManagedPrefixList
-//                                (the CloudFront origin-facing list, where the program looks it up)
 //   cloudfront:List/GetCachePolicy, List/GetOriginRequestPolicy      the managed policies by name
 //   route53:ListHostedZones(ByName), GetHostedZone, ListTagsForResource  aws.route53.getZone
 //                                (domain mode)
@@ -29,8 +27,6 @@ export const PREVIEW_LOOKUPS = [
   'sts:GetCallerIdentity',
   'ec2:DescribeAvailabilityZones',
   'ec2:DescribeSecurityGroups',
-  'ec2:DescribeManagedPrefixLists',
-  'ec2:GetManagedPrefixListEntries',
   'cloudfront:ListCachePolicies',
   'cloudfront:GetCachePolicy',
   'cloudfront:ListOriginRequestPolicies',
