@@ -93,9 +93,11 @@ function mockArn(type: string, name: string, inputs: Record<string, unknown>): R
 interface Context {
   records: Recorded[];
   outputs: Record<string, string | undefined>;
+  /** Types of the resources a StateBackend creates with `protect: true` (mocks do not see options). */
+  protectedTypes: string[];
 }
 
-const Program = suite<Context>('bootstrap program', { records: [], outputs: {} });
+const Program = suite<Context>('bootstrap program', { records: [], outputs: {}, protectedTypes: [] });
 
 Program.before(async (context) => {
   await pulumi.runtime.setMocks(
@@ -126,6 +128,12 @@ Program.before(async (context) => {
   });
 
   const program = await import('./index.js');
+  const recordProtected: pulumi.ResourceTransformation = (args) => {
+    if (args.opts.protect === true) context.protectedTypes.push(args.type);
+    return undefined;
+  };
+  const protectCheck = new StateBackend('protect-check', { region: 'eu-west-1', stackNamePrefix: 'check' }, { transformations: [recordProtected] });
+  await resolved(protectCheck.url);
   context.outputs = {
     oidcProviderArn: await resolved(program.oidcProviderArn),
     deployRoleArn: await resolved(program.deployRoleArn),
@@ -134,11 +142,12 @@ Program.before(async (context) => {
     stateBackendUrl: program.stateBackendUrl ? await resolved(program.stateBackendUrl) : undefined,
     secretsProvider: program.secretsProvider ? await resolved(program.secretsProvider) : undefined,
   };
-  // deploy: iam, network, edge, workloads, state; preview: lookups; plus the boundary.
+  // deploy: iam, network, edge, workloads, state; preview: lookups; plus the boundary. Two state
+  // backends (the program's and protect-check), each ending with its bucket policy.
   await settle(() =>
     context.records.filter((r) => r.type === 'aws:iam/policy:Policy').length === 7 &&
     context.records.filter((r) => r.type === 'aws:iam/rolePolicyAttachment:RolePolicyAttachment').length === 6 &&
-    context.records.some((r) => r.type === 'aws:s3/bucketPolicy:BucketPolicy'),
+    context.records.filter((r) => r.type === 'aws:s3/bucketPolicy:BucketPolicy').length === 2,
   );
 });
 
@@ -393,29 +402,23 @@ Program('the preview role reads no parameter, object, secret, listener rule or d
 });
 
 Program('self-managed state: a versioned, encrypted, private, TLS-only bucket and a rotating KMS key, exported as CI variables', ({ records, outputs }) => {
-  assert.is((records.find((r) => r.type === 'aws:s3/bucketVersioning:BucketVersioning')?.inputs.versioningConfiguration as { status?: string })?.status, 'Enabled');
-  const sse = records.find((r) => r.type === 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration');
+  const state = (type: string): Recorded | undefined => records.find((r) => r.type === type && r.name.startsWith('pulumi-state-'));
+  assert.is((state('aws:s3/bucketVersioning:BucketVersioning')?.inputs.versioningConfiguration as { status?: string })?.status, 'Enabled');
+  const sse = state('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration');
   assert.match(JSON.stringify(sse?.inputs.rules), /"sseAlgorithm":"AES256"/);
-  const block = records.find((r) => r.type === 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock')?.inputs ?? {};
+  const block = state('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock')?.inputs ?? {};
   assert.equal([block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets], [true, true, true, true]);
-  const tls = JSON.parse(String(records.find((r) => r.type === 'aws:s3/bucketPolicy:BucketPolicy')?.inputs.policy)) as { Statement: Array<{ Effect: string; Condition: unknown }> };
+  const tls = JSON.parse(String(state('aws:s3/bucketPolicy:BucketPolicy')?.inputs.policy)) as { Statement: Array<{ Effect: string; Condition: unknown }> };
   assert.equal(tls.Statement[0]?.Effect, 'Deny');
   assert.equal(tls.Statement[0]?.Condition, { Bool: { 'aws:SecureTransport': 'false' } });
-  const key = records.find((r) => r.type === 'aws:kms/key:Key');
+  const key = state('aws:kms/key:Key');
   assert.is(key?.inputs.enableKeyRotation, true);
   assert.is(outputs.stateBackendUrl, 's3://pulumi-state-bucket-abc1234');
   assert.is(outputs.secretsProvider, 'awskms://alias/pulumi-prod?region=eu-west-1');
 });
 
-Program('the state bucket and the key are protected: losing either orphans the stack or its secrets', async () => {
-  const protectedNames: string[] = [];
-  const recordOptions: pulumi.ResourceTransformation = (args) => {
-    if (args.opts.protect === true) protectedNames.push(args.type);
-    return undefined;
-  };
-  const backend = new StateBackend('protect-check', { region: 'eu-west-1', stackNamePrefix: 'check' }, { transformations: [recordOptions] });
-  await resolved(backend.url);
-  assert.equal(protectedNames.sort(), ['aws:kms/key:Key', 'aws:s3/bucket:Bucket']);
+Program('the state bucket and the key are protected: losing either orphans the stack or its secrets', ({ protectedTypes }) => {
+  assert.equal([...protectedTypes].sort(), ['aws:kms/key:Key', 'aws:s3/bucket:Bucket']);
 });
 
 Program('the deploy role reads and writes the state and creates stacks, but cannot reconfigure the state bucket', ({ records }) => {
