@@ -148,6 +148,13 @@ async function startStack(): Promise<void> {
     return getOk(`${prometheusUrl}/-/ready`);
   }, { deadlineMs: 60_000, intervalMs: 250 });
 
+  // Twice, around a scrape: a series the first round creates (a status code's first request)
+  // starts at its count, so only the second round makes its rate more than 0.
+  await generateTraffic(appUrl);
+  await waitFor('Prometheus to scrape the first round of traffic', async () => {
+    const { data } = await instantQuery(prometheusUrl, 'http_server_request_duration_seconds_count{job="app", status_code=~"5.."}');
+    return (data?.result.length ?? 0) > 0 ? true : undefined;
+  }, { deadlineMs: 30_000 });
   await generateTraffic(appUrl);
 }
 
@@ -207,6 +214,30 @@ live('every panel, variable and annotation query of every dashboard parses and r
     throw new Error(`${(error as Error).message}\n${lastEmpty.join('\n')}`);
   });
   assert.equal(errors, [], errors.join('\n'));
+});
+
+live('the headline figures count user-facing requests of the selected routes only', async () => {
+  const overview = readDashboard('service-overview.json');
+  const headline = (title: string) => {
+    const query = panelQueries(overview).find(({ where }) => where.includes(`"${title}"`));
+    if (!query) throw new Error(`no panel "${title}"`);
+    return (route: string) => interpolate(query.expr, { ...VARIABLES, route });
+  };
+  const values = async (expr: string) =>
+    ((await instantQuery(prometheusUrl, expr)).data?.result as { value: [number, string] }[]).map(({ value }) => Number(value[1]));
+  const figures = ['Request rate', '5xx ratio', 'p99 latency'].map((title) => ({ title, expr: headline(title) }));
+
+  // Probes and scrapes, even when they are all that is selected, are not user traffic.
+  for (const { title, expr } of figures) {
+    assert.equal(await values(expr('/health|/ready|/metrics')), [], `"${title}" counts probes or scrapes`);
+  }
+  // The traffic has 5xx on /api/work and none on unmatched URLs (404s): the ratio follows.
+  const errorRatio = figures[1]?.expr ?? ((route: string) => route);
+  await waitFor('a 5xx ratio above 0 over all routes', async () => {
+    const [allRoutes] = await values(errorRatio('.*'));
+    return (allRoutes ?? 0) > 0 ? true : undefined;
+  }, { deadlineMs: 30_000 });
+  assert.equal(await values(errorRatio('unmatched')), [0], '"5xx ratio" ignores the route selection');
 });
 
 live.run();

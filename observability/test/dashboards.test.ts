@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { DASHBOARDS, renderDashboard } from '../src/dashboards';
-import { dashboardFiles, panels, readDashboard } from './lib/dashboard-json';
+import { dashboardFiles, dataSourceAnnotations, panels, readDashboard } from './lib/dashboard-json';
 import { COMPOSE_FILE, DASHBOARDS_DIR, GRAFANA_DIR } from './lib/paths';
 
 // Where the file provider reads dashboards inside the Grafana container.
@@ -72,6 +72,40 @@ wiring('panels have unique ids, a title, queries, and fit the 24-column grid', (
       assert.ok(panel.title, `${file}: panel ${panel.id} has no title`);
       assert.ok((panel.targets ?? []).length > 0, `${file}: "${panel.title}" has no query`);
     }
+  }
+});
+
+wiring('stats of the present moment (targets up, version) are instant queries, not a range Grafana reduces', () => {
+  const overview = readDashboard('service-overview.json');
+  for (const title of ['Targets up', 'Version']) {
+    const panel = panels(overview).find((candidate) => candidate.title === title);
+    assert.ok(panel, `no panel "${title}"`);
+    for (const target of panel.targets ?? []) {
+      assert.equal([target.instant, target.range], [true, false], `"${title}" ${target.refId}`);
+    }
+  }
+});
+
+wiring('the latency heatmap draws the service\'s own buckets (Prometheus heatmap format, no recalculation)', () => {
+  const heatmap = panels(readDashboard('service-overview.json')).find((panel) => panel.type === 'heatmap');
+  assert.ok(heatmap, 'no heatmap panel');
+  assert.is(heatmap.options?.calculate, false);
+  for (const target of heatmap.targets ?? []) {
+    assert.is(target.format, 'heatmap');
+    assert.match(target.expr ?? '', /sum by \(le\) \(rate\(http_server_request_duration_seconds_bucket\{/);
+  }
+});
+
+wiring('every dashboard marks the firing alerts of its job as annotations, from the $datasource', () => {
+  for (const file of dashboardFiles()) {
+    const dashboard = readDashboard(file);
+    const alerts = dataSourceAnnotations(dashboard).filter((annotation) => /^ALERTS\{/.test(annotation.target?.expr ?? ''));
+    assert.is(alerts.length, 1, `${file}: no annotation of firing alerts`);
+    const [annotation] = alerts;
+    assert.is(annotation?.enable, true);
+    assert.is(annotation?.datasource?.uid, '${datasource}');
+    assert.match(annotation?.target?.expr ?? '', /job="\$job"/);
+    assert.match(annotation?.target?.expr ?? '', /alertstate="firing"/);
   }
 });
 

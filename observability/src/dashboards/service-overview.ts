@@ -1,8 +1,9 @@
 // The service's Grafana dashboard, as code. `npm run generate -w observability` writes it to
 // grafana/dashboards/service-overview.json, which Grafana provisions and a test keeps current.
-// Panels read the recording rules of prometheus/rules/app-recording.yml where one exists, and
-// the same user-facing filter as the alerts, so a panel shows what an alert fires on.
+// Panels read the recording rules of prometheus/rules/ (app-recording.yml, app-slo.yml) where one
+// exists, and the same user-facing filter as the alerts, so a panel shows what an alert fires on.
 import {
+  AnnotationQueryBuilder,
   DashboardBuilder,
   DashboardCursorSync,
   DatasourceVariableBuilder,
@@ -29,7 +30,15 @@ import {
   VizTooltipOptionsBuilder,
   type DataSourceRef,
 } from '@grafana/grafana-foundation-sdk/common';
-import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
+import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
+import {
+  CellValuesBuilder,
+  HeatmapColorMode,
+  HeatmapColorOptionsBuilder,
+  HeatmapColorScale,
+  PanelBuilder as HeatmapPanelBuilder,
+  YAxisConfigBuilder,
+} from '@grafana/grafana-foundation-sdk/heatmap';
 import { PanelBuilder as StatPanelBuilder } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 
@@ -45,27 +54,32 @@ const datasource: DataSourceRef = { type: 'prometheus', uid: '${datasource}' };
 const job = 'job="$job"';
 const routes = `${job}, route=~"$route"`;
 // Probes and scrapes are not user traffic (and /ready answers 503 on purpose while draining):
-// the same filter as the AppHighErrorRatio and AppHighP99Latency alerts.
-const userFacing = `${job}, route!~"/health|/ready|/metrics"`;
+// the same filter as the alerts. The headline figures take it within the selected routes.
+const userFacingRoutes = `${routes}, route!~"/health|/ready|/metrics"`;
 
 const ERROR_RATIO_THRESHOLD = 0.05;
 const P99_LATENCY_THRESHOLD_SECONDS = 1;
 const EVENT_LOOP_LAG_THRESHOLD_SECONDS = 0.2;
+// The error budget of both SLOs of prometheus/rules/app-slo.yml (99% over 30 days).
+const SLO_ERROR_BUDGET = 0.01;
 
 interface Query {
   expr: string;
   legend: string;
 }
 
-function queries(list: Query[]): DataqueryBuilder[] {
-  return list.map(({ expr, legend }, index) =>
-    new DataqueryBuilder()
+/** Range queries draw a graph; an instant query asks only for the value now (a stat's number). */
+type QueryKind = 'range' | 'instant';
+
+function queries(list: Query[], kind: QueryKind = 'range'): DataqueryBuilder[] {
+  return list.map(({ expr, legend }, index) => {
+    const query = new DataqueryBuilder()
       .datasource(datasource)
       .refId(String.fromCharCode(65 + index))
       .expr(expr)
-      .legendFormat(legend)
-      .range(),
-  );
+      .legendFormat(legend);
+    return kind === 'instant' ? query.instant() : query.range();
+  });
 }
 
 function thresholds(...steps: [value: number, color: string][]): ThresholdsConfigBuilder {
@@ -74,12 +88,12 @@ function thresholds(...steps: [value: number, color: string][]): ThresholdsConfi
     .steps([{ value: null, color: 'green' }, ...steps.map(([value, color]) => ({ value, color }))]);
 }
 
-function stat(title: string, description: string, unit: string, list: Query[]): StatPanelBuilder {
+function stat(title: string, description: string, unit: string, list: Query[], kind: QueryKind = 'range'): StatPanelBuilder {
   return new StatPanelBuilder()
     .title(title)
     .description(description)
     .datasource(datasource)
-    .targets(queries(list))
+    .targets(queries(list, kind))
     .unit(unit)
     .height(4)
     .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
@@ -118,6 +132,22 @@ function alertLine(panel: TimeseriesPanelBuilder, value: number): TimeseriesPane
     .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed));
 }
 
+/** What is left of an SLO's 30-day error budget, from the ratio of bad requests app-slo.yml records. */
+function budgetLeft(title: string, description: string, recordedRatio: string): StatPanelBuilder {
+  return stat(title, description, 'percentunit', [
+    { expr: `1 - ${recordedRatio}{${job}} / ${SLO_ERROR_BUDGET}`, legend: 'budget left' },
+  ])
+    .span(6)
+    .height(8)
+    .thresholds(
+      new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+        { value: null, color: 'red' },
+        { value: 0, color: 'orange' },
+        { value: 0.25, color: 'green' },
+      ]),
+    );
+}
+
 export function serviceOverview(): Dashboard {
   const dashboard = new DashboardBuilder('Service overview')
     .uid(SERVICE_OVERVIEW_UID)
@@ -153,20 +183,44 @@ export function serviceOverview(): Dashboard {
         .sort(VariableSort.AlphabeticalAsc),
     )
 
+    // Firing alerts of the service, as regions on every graph (Watchdog and the monitoring
+    // stack's own alerts carry no job="$job" and stay out).
+    .annotation(
+      new AnnotationQueryBuilder()
+        .name('Alerts')
+        .datasource(datasource)
+        .enable(true)
+        .iconColor('red')
+        .target(
+          new DataqueryBuilder()
+            .datasource(datasource)
+            .refId('Anno')
+            .expr(`ALERTS{${job}, alertstate="firing"}`)
+            .interval('60s'),
+        )
+        .titleFormat('{{alertname}}')
+        .textFormat('{{alertname}} ({{severity}})')
+        .tagKeys('alertname,severity')
+        .useValueForTime(false),
+    )
+
     .withRow(new RowBuilder('Traffic, errors and latency (5-minute rates)'))
     .withPanel(
-      stat('Request rate', 'Requests a second over the selected routes.', 'reqps', [
-        { expr: `sum(job_route:http_server_requests:rate5m{${routes}})`, legend: 'requests' },
-      ]).span(5),
+      stat(
+        'Request rate',
+        'User-facing requests a second over the selected routes (probes and scrapes excluded).',
+        'reqps',
+        [{ expr: `sum(job_route:http_server_requests:rate5m{${userFacingRoutes}})`, legend: 'requests' }],
+      ).span(5),
     )
     .withPanel(
       stat(
         '5xx ratio',
-        'Share of user-facing requests (probes and scrapes excluded) answered 5xx: what AppHighErrorRatio fires on above 5%.',
+        'Share of user-facing requests to the selected routes answered 5xx: with all routes, what AppHighErrorRatio fires on above 5%.',
         'percentunit',
         [
           {
-            expr: `(sum(job_route:http_server_request_errors:rate5m{${userFacing}}) or vector(0)) / sum(job_route:http_server_requests:rate5m{${userFacing}})`,
+            expr: `(sum(job_route:http_server_request_errors:rate5m{${userFacingRoutes}}) or vector(0)) / sum(job_route:http_server_requests:rate5m{${userFacingRoutes}})`,
             legend: '5xx ratio',
           },
         ],
@@ -177,11 +231,11 @@ export function serviceOverview(): Dashboard {
     .withPanel(
       stat(
         'p99 latency',
-        'p99 duration of user-facing requests (probes and scrapes excluded): what AppHighP99Latency fires on above 1 s.',
+        'p99 duration of user-facing requests to the selected routes: with all routes, what AppHighP99Latency fires on above 1 s.',
         's',
         [
           {
-            expr: `histogram_quantile(0.99, sum by (le) (job_route_le:http_server_request_duration_seconds_bucket:rate5m{${userFacing}}))`,
+            expr: `histogram_quantile(0.99, sum by (le) (job_route_le:http_server_request_duration_seconds_bucket:rate5m{${userFacingRoutes}}))`,
             legend: 'p99',
           },
         ],
@@ -190,18 +244,28 @@ export function serviceOverview(): Dashboard {
         .thresholds(thresholds([P99_LATENCY_THRESHOLD_SECONDS, 'red'])),
     )
     .withPanel(
-      stat('Targets up', 'Instances Prometheus scraped successfully, out of the instances it scrapes.', 'none', [
-        { expr: `sum(up{${job}})`, legend: 'up' },
-        { expr: `count(up{${job}})`, legend: 'scraped' },
-      ])
+      stat(
+        'Targets up',
+        'Instances Prometheus scraped successfully, out of the instances it scrapes, now.',
+        'none',
+        [
+          { expr: `sum(up{${job}})`, legend: 'up' },
+          { expr: `count(up{${job}})`, legend: 'scraped' },
+        ],
+        'instant',
+      )
         .span(4)
         .textMode(BigValueTextMode.ValueAndName)
         .graphMode(BigValueGraphMode.None),
     )
     .withPanel(
-      stat('Version', 'Version and revision each instance reports in app_build_info.', 'none', [
-        { expr: `count by (version, revision) (app_build_info{${job}})`, legend: '{{version}} ({{revision}})' },
-      ])
+      stat(
+        'Version',
+        'Version and revision each instance reports in app_build_info, now.',
+        'none',
+        [{ expr: `count by (version, revision) (app_build_info{${job}})`, legend: '{{version}} ({{revision}})' }],
+        'instant',
+      )
         .span(5)
         .textMode(BigValueTextMode.Name)
         .colorMode(BigValueColorMode.None)
@@ -245,6 +309,46 @@ export function serviceOverview(): Dashboard {
       timeseries('Requests in flight', 'Requests being served right now, by instance.', 'none', [
         { expr: `sum by (instance) (http_server_active_requests{${job}})`, legend: '{{instance}}' },
       ]),
+    )
+
+    .withRow(new RowBuilder('Service-level objectives (99% over 30 days)'))
+    .withPanel(
+      budgetLeft(
+        'Availability: error budget left',
+        'Share of the 30-day budget of 5xx answers (1% of user-facing requests) not yet spent; below 0 the SLO is missed. AppAvailabilityFastBurn and AppAvailabilitySlowBurn fire on how fast it goes.',
+        'job:slo_availability_errors:ratio_rate30d',
+      ),
+    )
+    .withPanel(
+      budgetLeft(
+        'Latency: error budget left',
+        'Share of the 30-day budget of requests slower than 1 s (1% of user-facing requests) not yet spent; below 0 the SLO is missed. AppLatencyFastBurn and AppLatencySlowBurn fire on how fast it goes.',
+        'job:slo_latency_errors:ratio_rate30d',
+      ),
+    )
+    .withPanel(
+      new HeatmapPanelBuilder()
+        .title('Latency heatmap')
+        .description(
+          'User-facing requests a second to the selected routes, by duration bucket: the latency SLO counts those above the 1 s bucket as bad.',
+        )
+        .datasource(datasource)
+        .targets(
+          queries([
+            {
+              expr: `sum by (le) (rate(http_server_request_duration_seconds_bucket{${userFacingRoutes}}[$__rate_interval]))`,
+              legend: '{{le}}',
+            },
+          ]).map((query) => query.format(PromQueryFormat.Heatmap)),
+        )
+        .height(8)
+        .span(12)
+        // The buckets are the service's own (Prometheus histogram format): no recalculation.
+        .calculate(false)
+        .yAxis(new YAxisConfigBuilder().unit('s'))
+        .cellValues(new CellValuesBuilder().unit('reqps'))
+        .color(new HeatmapColorOptionsBuilder().mode(HeatmapColorMode.Scheme).scheme('Oranges').scale(HeatmapColorScale.Exponential).exponent(0.5))
+        .showLegend(),
     )
 
     .withRow(new RowBuilder('Workload: /api/work'))
@@ -301,5 +405,8 @@ export function serviceOverview(): Dashboard {
       ]).span(8),
     )
     .build();
-  return { ...dashboard, schemaVersion: SCHEMA_VERSION };
+  // The SDK's default annotation placement (in the controls menu) is newer than Grafana 12.1:
+  // leave it out, so the annotation toggle shows where 12.1 shows it.
+  const annotations = (dashboard.annotations?.list ?? []).map(({ placement: _newer, ...annotation }) => annotation);
+  return { ...dashboard, annotations: { list: annotations }, schemaVersion: SCHEMA_VERSION };
 }

@@ -7,6 +7,9 @@ export interface Target {
   refId?: string;
   expr?: string;
   datasource?: { type?: string; uid?: string };
+  instant?: boolean;
+  range?: boolean;
+  format?: string;
 }
 
 export interface Panel {
@@ -16,6 +19,7 @@ export interface Panel {
   datasource?: { type?: string; uid?: string };
   targets?: Target[];
   panels?: Panel[];
+  options?: Record<string, unknown>;
 }
 
 export interface Variable {
