@@ -6,7 +6,7 @@
 //
 // Each run is its own compose project (COMPOSE_PROJECT_NAME) on free ports (APP_PORT, …), set in
 // the environment the README's commands already read, so it never touches a user's stack. The only
-// rewrite: services whose image this machine lacks (here Grafana, which has no offline stand-in)
+// rewrite: services whose image this machine lacks and cannot pull (here Grafana: no registry, no stand-in)
 // are left out of the commands, and the log says so (tests/e2e/readme.ts, planCommand).
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';

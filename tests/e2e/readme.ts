@@ -111,7 +111,7 @@ export type Planned = { run: string; note?: string } | { skip: string };
 export interface StackImages {
   /** Services that start without a profile, in the compose file's order. */
   defaultServices: readonly string[];
-  /** Services whose image is neither on this machine nor built by compose. */
+  /** Services whose image is not on this machine, cannot be pulled, and is not built by compose. */
   missing: ReadonlySet<string>;
 }
 

@@ -97,12 +97,21 @@ export async function imagePresent(ref: string): Promise<boolean> {
   );
 }
 
-/** Services that start without a profile, and those whose pinned image this engine lacks (built ones never are). */
+/**
+ * Services that start without a profile, and those whose pinned image this engine lacks and cannot
+ * pull (built ones never are): `up` would pull an absent image itself, so only one that no registry
+ * gives is missing. A machine without a registry fails the pull at once.
+ */
 export async function stackImages(file = COMPOSE_FILE): Promise<{ defaultServices: string[]; missing: Set<string> }> {
   const services = Object.entries(composeServices(file));
   const missing = new Set<string>();
-  for (const [name, service] of services) {
-    if (service.build === undefined && service.image !== undefined && !(await imagePresent(service.image))) missing.add(name);
+  for (const [name, { build, image }] of services) {
+    if (build !== undefined || image === undefined || (await imagePresent(image))) continue;
+    const pulled = await docker(['pull', '--quiet', image], { timeoutMs: 600_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (!pulled) missing.add(name);
   }
   return { defaultServices: services.filter(([, service]) => !service.profiles?.length).map(([name]) => name), missing };
 }

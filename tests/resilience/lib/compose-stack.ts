@@ -125,9 +125,9 @@ export class ComposeStack {
     return docker(['compose', ...this.files.flatMap((file) => ['-f', file]), ...args], { env: this.env, timeoutMs });
   }
 
-  /** The container id of a service (one replica). */
+  /** The container id of a service (one replica), running or not: a failed test may leave it stopped. */
   async container(service: string): Promise<string> {
-    const id = await this.compose(['ps', '-q', service]);
+    const id = await this.compose(['ps', '--all', '-q', service]);
     if (!id) throw new Error(`service ${service} has no container`);
     return id.split('\n')[0] ?? id;
   }
