@@ -411,6 +411,8 @@ Program('self-managed state: a versioned, encrypted, private, TLS-only bucket an
   const tls = JSON.parse(String(state('aws:s3/bucketPolicy:BucketPolicy')?.inputs.policy)) as { Statement: Array<{ Effect: string; Condition: unknown }> };
   assert.equal(tls.Statement[0]?.Effect, 'Deny');
   assert.equal(tls.Statement[0]?.Condition, { Bool: { 'aws:SecureTransport': 'false' } });
+  const meta = state('aws:s3/bucketObjectv2:BucketObjectv2')?.inputs ?? {};
+  assert.equal([meta.key, meta.content], ['.pulumi/meta.yaml', 'version: 1\n'], 'the backend is initialised, so a read-only preview can log in');
   const key = state('aws:kms/key:Key');
   assert.is(key?.inputs.enableKeyRotation, true);
   assert.is(outputs.stateBackendUrl, 's3://pulumi-state-bucket-abc1234');

@@ -10,12 +10,18 @@
 //     creating a stack calls kms:Encrypt once, every later command kms:Decrypt; values are then
 //     encrypted locally with the data key. So deploy: Encrypt + Decrypt; preview: Decrypt only.
 // The bucket is encrypted with SSE-S3, not with this key, so neither role needs KMS for S3 objects.
+// `pulumi login` on an empty bucket writes `.pulumi/meta.yaml`; the bootstrap writes it instead, so a
+// merge request's preview (read-only) can log in before the first deploy and find no stack yet.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { type PolicyStatement } from './trust';
 
 /** Where the diy backend puts its lock objects (workspace.BookkeepingDir + workspace.LockDir). */
 export const LOCKS_PREFIX = '.pulumi/locks/';
+
+/** The diy backend's metadata object and the content the CLI writes into a new bucket. */
+export const PULUMI_META_KEY = '.pulumi/meta.yaml';
+export const PULUMI_META_CONTENT = 'version: 1\n';
 
 /** Object versions kept after they are replaced: room to recover a state file a bad run overwrote. */
 export const NONCURRENT_VERSION_DAYS = 90;
@@ -78,6 +84,11 @@ export class StateBackend extends pulumi.ComponentResource {
         }],
       }),
     }, { parent: this });
+
+    // The backend's layout marker, written as `pulumi login` would on an empty bucket (diy/meta.go:
+    // `.pulumi/meta.yaml`, `version: 1`, project-scoped stacks). Written here so the read-only preview
+    // role can log in before the first deploy: an empty bucket makes the CLI write it.
+    new aws.s3.BucketObjectv2(`${name}-meta`, { bucket: bucket.id, key: PULUMI_META_KEY, content: PULUMI_META_CONTENT, contentType: 'application/yaml' }, { parent: this });
 
     const key = new aws.kms.Key(`${name}-secrets`, {
       description: 'Pulumi secrets provider (awskms://) of the CI stacks',
