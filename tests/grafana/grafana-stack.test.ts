@@ -6,7 +6,9 @@
 // Runs wherever the grafana/grafana image pinned in docker-compose.yml is present (it is never
 // pulled). Where it is absent it prints one line saying so and registers its checks as skipped,
 // so uvu's closing line counts them under "Skipped", never under "Passed", and the run exits 0.
-// API: Grafana's HTTP API docs (developers/http_api: dashboard, data_source, other).
+// API: Grafana's HTTP API docs (developers/http_api: dashboard, data_source, other) and its route
+// table, pkg/api/api.go: /api/ds/query needs datasources:query, which an anonymous Viewer has;
+// /api/dashboards/db needs dashboards:create or :write, which it has not; /api/dashboards/home none.
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
 import { docker, runId } from '../support/docker';
