@@ -1,7 +1,7 @@
 /**
- * The load generator, in a process of its own: the orchestrator (run.ts) waits for it and does
- * nothing else, and the server under test has the other core. Prints one JSON line of figures.
- *   node --import tsx bench/load.ts '{"url":"http://127.0.0.1:8080/health","connections":100,...}'
+ * The load generator: one long-lived process (compiled, plain node) that run.ts starts once,
+ * pinned to a core of its own where taskset exists, and sends one LoadOptions message per
+ * measurement; it answers each with one LoadFigures message. The orchestrator only waits.
  */
 import autocannon from 'autocannon';
 
@@ -27,8 +27,7 @@ export interface LoadFigures {
   readonly non2xx: number;
 }
 
-async function main(): Promise<void> {
-  const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
+async function measure(options: LoadOptions): Promise<LoadFigures> {
   const { pathname } = new URL(options.url);
   let n = 0;
   const distinct = options.distinctPaths;
@@ -50,7 +49,7 @@ async function main(): Promise<void> {
           ],
         }),
   });
-  const figures: LoadFigures = {
+  return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -59,7 +58,10 @@ async function main(): Promise<void> {
     timeouts: result.timeouts,
     non2xx: result.non2xx,
   };
-  process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
-void main();
+process.on('message', (options: LoadOptions) => {
+  void measure(options).then((figures) => process.send?.(figures));
+});
+// The orchestrator gone (finished or killed) means there is nothing left to measure.
+process.on('disconnect', () => process.exit(0));
