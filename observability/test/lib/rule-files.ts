@@ -52,9 +52,12 @@ export function ruleTestFiles(): RuleTestFile[] {
   return ruleTestFilePaths().map((path) => parse(readFileSync(path, 'utf8')) as RuleTestFile);
 }
 
-/** Prometheus durations as used here ("90s", "5m", "1h", "3d"), in seconds. */
+/** Prometheus durations as used here ("90s", "5m", "1h", "3d", "15m45s"), in seconds. */
 export function seconds(duration: string): number {
-  const match = /^(\d+)([smhd])$/.exec(duration);
-  if (!match) throw new Error(`unsupported duration ${JSON.stringify(duration)}`);
-  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+  const parts = [...duration.matchAll(/(\d+)([smhd])/g)];
+  if (parts.length === 0 || parts.map(([part]) => part).join('') !== duration) {
+    throw new Error(`unsupported duration ${JSON.stringify(duration)}`);
+  }
+  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * (units[unit ?? ''] ?? 0), 0);
 }
