@@ -6,9 +6,8 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
-import {
-  ConfigError, DEFAULT_CONTAINER_USER, DEFAULT_GRAFANA_VERSION, DEFAULT_HEALTH_CHECK_COMMAND, loadConfig,
-} from './config';
+import { ConfigError, DEFAULT_GRAFANA_VERSION, loadConfig } from './config';
+import { APP_HEALTH_CHECK_COMMAND } from './components/task-definition';
 import { createMocks } from './testing/mocks';
 import { BASE_CONFIG, PROJECT } from './testing/program';
 
@@ -38,31 +37,84 @@ test('a region and an image are enough; everything else has a documented default
   const config = withConfig({})();
   assert.equal(config.region, 'eu-west-1');
   assert.equal(config.namePrefix, 'dev');
+  assert.equal(config.profile, 'default');
   assert.deepEqual(config.tags, { 'pulumi:project': PROJECT, 'pulumi:stack': 'dev' });
-  assert.deepEqual(config.network, { vpcCidr: '10.0.0.0/16', availabilityZones: 2, natGateways: 'single' });
-  assert.deepEqual(config.https, { mode: 'cloudfront', priceClass: 'PriceClass_100' });
-  assert.deepEqual(config.grafana, { enabled: true, authenticationProviders: ['AWS_SSO'], version: '12.4' });
-  assert.deepEqual(config.metrics, { scrapeIntervalSeconds: 15, alertEmail: undefined });
-  assert.equal(config.service.containerUser, '65532:65532');
-  assert.deepEqual(config.service.healthCheckCommand, ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs']);
+  assert.deepEqual(config.network, { vpcCidr: '10.0.0.0/16', availabilityZones: 2, profile: 'default', natGateways: 'single' });
+  assert.deepEqual(config.front, { mode: 'cloudfront', priceClass: 'PriceClass_100' });
+  assert.deepEqual(config.grafana, { authenticationProviders: ['AWS_SSO'], grafanaVersion: '12.4', roleAssociations: [] });
+  assert.deepEqual(config.managedPrometheus, { alertEmail: undefined });
+  assert.deepEqual(config.loadBalancer, { deletionProtection: false, accessLogRetentionDays: 90 });
+  assert.deepEqual(config.iam, { permissionsBoundaryArn: undefined });
+  const { taskDefinition: t, service } = config;
   assert.deepEqual(
-    [config.service.cpu, config.service.memory, config.service.minTasks, config.service.maxTasks, config.service.shutdownDelayMs, config.service.shutdownTimeoutMs],
-    [512, 1024, 2, 4, 5000, 20000],
+    [t.cpu, t.memory, t.cpuArchitecture, t.scrapeIntervalSeconds, service.minTasks, service.maxTasks, service.fargateSpot, service.publicTasks, t.shutdownDelayMs, t.shutdownTimeoutMs],
+    [512, 1024, 'X86_64', 15, 2, 4, false, false, 5000, 20000],
   );
+  assert.equal(t.imageCredentialsSecretArn, undefined);
   assert.ok(Object.isFrozen(config));
+});
+
+test('profile small: one 0.25 vCPU / 0.5 GB ARM64 task with public IPs, Grafana off; each default can still be set', () => {
+  const config = withConfig({ profile: 'small' })();
+  assert.deepEqual([config.taskDefinition.cpu, config.taskDefinition.memory, config.taskDefinition.cpuArchitecture], [256, 512, 'ARM64']);
+  assert.deepEqual([config.service.minTasks, config.service.maxTasks, config.service.publicTasks], [1, 1, true]);
+  assert.equal(config.grafana, undefined);
+  assert.notEqual(withConfig({ profile: 'small', grafana: 'true' })().grafana, undefined);
+  assert.equal(withConfig({ profile: 'small', minTasks: '2' })().service.maxTasks, 2);
+  throwsNaming('natGateways', { profile: 'small', natGateways: 'single' }, /no NAT/);
+  throwsNaming('profile', { profile: 'tiny' }, /"default", "small"/);
+});
+
+test('a stack named prod or production gets deletion protection unless told otherwise', () => {
+  const prod = () => { pulumi.runtime.setAllConfig({ [`${PROJECT}:image`]: BASE_CONFIG.image as string, 'aws:region': 'eu-west-1' }); return loadConfig(); };
+  return pulumi.runtime.setMocks(createMocks([], []), PROJECT, 'prod', false).then(() => {
+    assert.equal(prod().loadBalancer.deletionProtection, true);
+  }).finally(() => pulumi.runtime.setMocks(createMocks([], []), PROJECT, 'dev', false));
+});
+
+test('Grafana roles come from "group:<id>" / "user:<id>" lists per role', () => {
+  const config = withConfig({ grafanaAdmins: '["group:abc-123","user:u1"]', grafanaEditors: '["group:ed"]' })();
+  assert.deepEqual(config.grafana?.roleAssociations, [
+    { role: 'ADMIN', groupIds: ['abc-123'], userIds: ['u1'] },
+    { role: 'EDITOR', groupIds: ['ed'], userIds: [] },
+  ]);
+  throwsNaming('grafanaViewers', { grafanaViewers: '["abc-123"]' }, /group:/);
+  throwsNaming('grafanaAdmins', { grafanaAdmins: '["group:x"]', grafanaAuthProviders: '["SAML"]' }, /AWS_SSO/);
+});
+
+test('names AWS would refuse stop the program naming namePrefix', () => {
+  throwsNaming('namePrefix', { namePrefix: 'internal' }, /internal-/);
+  throwsNaming('namePrefix', { namePrefix: 'internal-api' }, /internal-/);
+  throwsNaming('namePrefix', { namePrefix: 'xn--app' }, /S3/);
+  throwsNaming('namePrefix', { namePrefix: 'app-' });
+  throwsNaming('namePrefix', { namePrefix: 'a'.repeat(17) });
+  assert.equal(withConfig({ namePrefix: 'internals' })().namePrefix, 'internals');
+  assert.equal(withConfig({ namePrefix: 'a'.repeat(16) })().namePrefix, 'a'.repeat(16));
+});
+
+test('a region without the managed services stops the program naming aws:region', () => {
+  throwsNaming('aws:region', { 'aws:region': 'ap-east-1' }, /Prometheus/);
+  throwsNaming('aws:region', { 'aws:region': 'eu-north-1' }, /Grafana.*grafana: false/);
+  assert.equal(withConfig({ 'aws:region': 'eu-north-1', grafana: 'false' })().region, 'eu-north-1');
+});
+
+test('ARNs for the permissions boundary and registry credentials are checked', () => {
+  const arn = 'arn:aws:iam::123456789012:policy/prod-boundary';
+  assert.equal(withConfig({ iamPermissionsBoundaryArn: arn })().iam.permissionsBoundaryArn, arn);
+  throwsNaming('iamPermissionsBoundaryArn', { iamPermissionsBoundaryArn: 'prod-boundary' });
+  throwsNaming('imageCredentialsSecretArn', { imageCredentialsSecretArn: 'arn:aws:ssm:eu-west-1:123456789012:parameter/x' });
 });
 
 test('domain mode takes the domain and its zone', () => {
   const config = withConfig({ httpsMode: 'domain', domainName: 'app.example.com', hostedZone: 'example.com.' })();
-  assert.deepEqual(config.https, { mode: 'domain', domainName: 'app.example.com', hostedZone: 'example.com' });
+  assert.deepEqual(config.front, { mode: 'domain', domainName: 'app.example.com', hostedZone: 'example.com' });
 });
 
 test('lists and extra tags are read from structured config', () => {
-  const config = withConfig({ grafanaAuthProviders: '["SAML","AWS_SSO"]', healthCheckCommand: '["CMD","/nodejs/bin/node","healthcheck.js"]', tags: '{"team":"platform"}' })();
-  assert.deepEqual(config.grafana.enabled && config.grafana.authenticationProviders, ['SAML', 'AWS_SSO']);
-  assert.deepEqual(config.service.healthCheckCommand, ['CMD', '/nodejs/bin/node', 'healthcheck.js']);
+  const config = withConfig({ grafanaAuthProviders: '["SAML","AWS_SSO"]', tags: '{"team":"platform"}' })();
+  assert.deepEqual(config.grafana?.authenticationProviders, ['SAML', 'AWS_SSO']);
   assert.equal(config.tags.team, 'platform');
-  assert.equal(withConfig({ grafana: 'false' })().grafana.enabled, false);
+  assert.equal(withConfig({ grafana: 'false' })().grafana, undefined);
 });
 
 test('an unknown httpsMode names the key and the accepted values', () => {
@@ -95,14 +147,11 @@ test('numbers that are not whole numbers in range name their key', () => {
   throwsNaming('shutdownDelayMs', { shutdownDelayMs: '20000', shutdownTimeoutMs: '20000' });
 });
 
-test('missing or unpinned image, missing region, root user and bad switches name their key', () => {
+test('missing or unpinned image, missing region and bad switches name their key', () => {
   throwsNaming('image', { image: undefined });
   throwsNaming('image', { image: 'docker.io/example/app:latest' });
   throwsNaming('image', { image: 'docker.io/example/app' });
   throwsNaming('aws:region', { 'aws:region': undefined });
-  throwsNaming('containerUser', { containerUser: '0' });
-  throwsNaming('containerUser', { containerUser: 'root' });
-  throwsNaming('healthCheckCommand', { healthCheckCommand: '["curl","-f","http://localhost:8080/health"]' });
   throwsNaming('grafana', { grafana: 'yes' });
   throwsNaming('grafanaAuthProviders', { grafanaAuthProviders: '["GOOGLE"]' });
   throwsNaming('grafanaVersion', { grafanaVersion: '11.0' }, /"9\.4", "10\.4", "12\.4"/);
@@ -119,9 +168,9 @@ test('every private /16 is accepted as vpcCidr', () => {
 });
 
 test('a registry with a port and a digest-pinned image are accepted', () => {
-  assert.equal(withConfig({ image: 'registry.example.com:5000/team/app:1.2.3' })().service.image, 'registry.example.com:5000/team/app:1.2.3');
+  assert.equal(withConfig({ image: 'registry.example.com:5000/team/app:1.2.3' })().taskDefinition.image, 'registry.example.com:5000/team/app:1.2.3');
   const digest = `docker.io/example/app@sha256:${'a'.repeat(64)}`;
-  assert.equal(withConfig({ image: digest })().service.image, digest);
+  assert.equal(withConfig({ image: digest })().taskDefinition.image, digest);
 });
 
 test('Pulumi.example.yaml documents exactly the keys loadConfig reads, and its values load', () => {
@@ -138,8 +187,8 @@ test('Pulumi.example.yaml documents exactly the keys loadConfig reads, and its v
     return getObject.call(this, key) as T | undefined;
   };
   try {
-    withConfig({})();
-    withConfig({ httpsMode: 'domain', domainName: 'app.example.com', hostedZone: 'example.com' })();
+    withConfig({ grafanaAdmins: '["group:a"]', grafanaEditors: '["group:e"]', grafanaViewers: '["group:v"]' })();
+    withConfig({ httpsMode: 'domain', domainName: 'app.example.com', hostedZone: 'example.com', profile: 'small', grafana: 'true' })();
   } finally {
     pulumi.Config.prototype.get = get;
     pulumi.Config.prototype.getObject = getObject;
@@ -148,7 +197,7 @@ test('Pulumi.example.yaml documents exactly the keys loadConfig reads, and its v
 
   const values = (parse(example) as { config: Record<string, string> }).config;
   pulumi.runtime.setAllConfig(values);
-  assert.equal(loadConfig().service.image, values[`${PROJECT}:image`]);
+  assert.equal(loadConfig().taskDefinition.image, values[`${PROJECT}:image`]);
 });
 
 test.run();
@@ -156,59 +205,12 @@ test.run();
 // --- the defaults that must agree with files other parts of the repository own
 
 const REPOSITORY = path.join(__dirname, '..');
-
-interface DockerInstruction { keyword: string; args: string }
-
-/** The instructions of a Dockerfile's final stage (what `docker build` ships), continuations joined. */
-function finalStage(dockerfile: string): DockerInstruction[] {
-  const instructions = dockerfile
-    .replace(/\\\r?\n/g, ' ')
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const [keyword = '', ...rest] = line.split(/\s+/);
-      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-    });
-  const lastFrom = instructions.map((i) => i.keyword).lastIndexOf('FROM');
-  assert.ok(lastFrom >= 0, 'the Dockerfile has a FROM');
-  return instructions.slice(lastFrom);
-}
-
-/** Absolute paths the stage's COPY instructions write to, each relative destination resolved against WORKDIR. */
-function copiedPaths(stage: DockerInstruction[]): string[] {
-  let workdir = '/';
-  const paths: string[] = [];
-  for (const { keyword, args } of stage) {
-    if (keyword === 'WORKDIR') workdir = path.posix.resolve(workdir, args);
-    if (keyword !== 'COPY') continue;
-    const operands = args.split(/\s+/).filter((a) => !a.startsWith('--'));
-    const destination = operands.pop() ?? '';
-    const target = path.posix.resolve(workdir, destination);
-    for (const source of operands) paths.push(destination.endsWith('/') || operands.length > 1 ? path.posix.join(target, path.posix.basename(source)) : target);
-  }
-  return paths;
-}
-
-const only = (stage: DockerInstruction[], keyword: string): string => {
-  const found = stage.filter((i) => i.keyword === keyword);
-  assert.equal(found.length, 1, `one ${keyword} in the final stage`);
-  return (found[0] as DockerInstruction).args;
-};
-
 const defaults = suite('stack defaults agree with the image and the local stack');
 
-defaults('the ECS health check runs the probe the image copies, with the image\'s own node, as the image\'s user', () => {
-  const stage = finalStage(fs.readFileSync(path.join(REPOSITORY, 'Dockerfile'), 'utf8'));
-  const [form, node, script, ...rest] = DEFAULT_HEALTH_CHECK_COMMAND;
-  assert.equal(form, 'CMD', 'exec form: a distroless image has no shell');
-  assert.deepEqual(rest, []);
-  assert.ok(script !== undefined && copiedPaths(stage).includes(script), `the image copies ${script}; it copies ${copiedPaths(stage).join(', ')}`);
-  assert.equal(node, (JSON.parse(only(stage, 'ENTRYPOINT')) as string[])[0], 'the node binary the image starts with');
-  // The image's own HEALTHCHECK (docker, compose) and ECS's run the same command.
-  const healthcheck = /\bCMD\s+(\[.*\])$/.exec(only(stage, 'HEALTHCHECK'));
-  assert.deepEqual(JSON.parse(healthcheck?.[1] ?? 'null'), [node, script]);
-  assert.equal(DEFAULT_CONTAINER_USER, only(stage, 'USER'));
+defaults('the ECS health check runs the same probe as the image\'s own HEALTHCHECK', () => {
+  const dockerfile = fs.readFileSync(path.join(REPOSITORY, 'Dockerfile'), 'utf8').replace(/\\\r?\n/g, ' ');
+  const healthcheck = /^HEALTHCHECK\b.*\bCMD\s+(\[.*\])\s*$/m.exec(dockerfile);
+  assert.deepEqual(['CMD', ...(JSON.parse(healthcheck?.[1] ?? '[]') as string[])], APP_HEALTH_CHECK_COMMAND);
 });
 
 defaults('the Grafana workspace runs the local stack\'s Grafana major, the one the dashboards are generated for', () => {

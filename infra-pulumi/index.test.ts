@@ -1,24 +1,30 @@
 // Policies the stack must satisfy, checked on what the real program (index.ts) asks Pulumi to create
 // under mocks, for each supported shape of configuration. Each configuration runs in its own process
 // (see testing/run-program.ts); all of them start at once and each suite waits for its own.
+// Policies of one component alone live in the test beside it; these cross components.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
 import { DEFAULT_GRAFANA_VERSION } from './config';
-import { BLOCKED_PATHS, CLOUDFRONT_PREFIX_LIST, ORIGIN_VERIFY_HEADER, TLS_POLICY } from './components/edge';
-import { COLLECTOR_IMAGE, SCRAPE_JOB_NAME } from './components/collector-config';
-import { DATASOURCE_UID } from './components/grafana';
-import { APP_CONTAINER, COLLECTOR_CONTAINER } from './components/service';
-import { ALB_IDLE_TIMEOUT_SECONDS, APP_PORT } from './components/timeouts';
+import { ORIGIN_HTTP_PORT, VPC_ORIGIN_SECURITY_GROUP } from './components/cloudfront-front';
+import { COLLECTOR_HEALTH_CHECK_COMMAND, COLLECTOR_IMAGE, SCRAPE_JOB_NAME } from './components/collector-config';
+import { TLS_POLICY } from './components/domain-front';
+import { AMAZON_PROMETHEUS_TYPE, CORE_PROMETHEUS_TYPE, DATASOURCE_UID } from './components/grafana';
+import { BLOCKED_PATHS } from './components/load-balancer';
+import { APP_CONTAINER, COLLECTOR_CONTAINER } from './components/task-definition';
+import { ALB_IDLE_TIMEOUT_SECONDS, APP_PORT, METRICS_PORT } from './components/timeouts';
+import { STACK_MANAGED_POLICY_ARNS } from './testing/allowed-policies';
 import {
-  MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_CLOUDFRONT_PREFIX_LIST_ID, MOCK_ORIGIN_SECRET, MOCK_VPC_ID, MOCK_ZONE_ID,
+  MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_ELB_ACCOUNT_ARN, MOCK_VPC_ID, MOCK_VPC_ORIGIN_SG_ID, MOCK_ZONE_ID,
   mockSubnetIds, type RecordedResource,
 } from './testing/mocks';
 import { type ProgramRun, runProgram } from './testing/program';
 
 const OBSERVABILITY = path.join(__dirname, '..', 'observability');
+const BOUNDARY = 'arn:aws:iam::123456789012:policy/extras-boundary';
+const REGISTRY_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:dockerhub-AbCdEf';
 
 const T = {
   provider: 'pulumi:providers:aws',
@@ -30,20 +36,29 @@ const T = {
   listener: 'aws:lb/listener:Listener',
   rule: 'aws:lb/listenerRule:ListenerRule',
   distribution: 'aws:cloudfront/distribution:Distribution',
+  vpcOrigin: 'aws:cloudfront/vpcOrigin:VpcOrigin',
   certificate: 'aws:acm/certificate:Certificate',
   record: 'aws:route53/record:Record',
   cluster: 'aws:ecs/cluster:Cluster',
+  capacityProviders: 'aws:ecs/clusterCapacityProviders:ClusterCapacityProviders',
   taskDefinition: 'aws:ecs/taskDefinition:TaskDefinition',
   service: 'aws:ecs/service:Service',
   logGroup: 'aws:cloudwatch/logGroup:LogGroup',
   scalingTarget: 'aws:appautoscaling/target:Target',
   scalingPolicy: 'aws:appautoscaling/policy:Policy',
+  role: 'aws:iam/role:Role',
   rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
-  parameter: 'aws:ssm/parameter:Parameter',
+  attachment: 'aws:iam/rolePolicyAttachment:RolePolicyAttachment',
+  bucket: 'aws:s3/bucket:Bucket',
+  bucketPolicy: 'aws:s3/bucketPolicy:BucketPolicy',
+  publicAccessBlock: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+  encryption: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+  lifecycle: 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
   ruleGroups: 'aws:amp/ruleGroupNamespace:RuleGroupNamespace',
   alertmanager: 'aws:amp/alertManagerDefinition:AlertManagerDefinition',
   subscription: 'aws:sns/topicSubscription:TopicSubscription',
   grafanaWorkspace: 'aws:grafana/workspace:Workspace',
+  roleAssociation: 'aws:grafana/roleAssociation:RoleAssociation',
   datasource: 'grafana:oss/dataSource:DataSource',
   dashboard: 'grafana:oss/dashboard:Dashboard',
 } as const;
@@ -59,11 +74,13 @@ const input = <T = unknown>(r: RecordedResource, key: string): T => plain(r.inpu
 /** Mock ids are "<name>-id"; mock ARNs end with ":<name>". */
 const idOf = (r: RecordedResource): string => `${r.name}-id`;
 const arnOf = (r: RecordedResource): string => `arn:aws:${r.type.split(':')[1]?.split('/')[0]}:eu-west-1:123456789012:${r.name}`;
+const envOf = (c: { environment?: { name: string; value: string }[] }): Record<string, string> => Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
 
 interface ContainerDefinition {
   name: string;
   image: string;
   user?: string;
+  repositoryCredentials?: { credentialsParameter: string };
   essential: boolean;
   readonlyRootFilesystem?: boolean;
   linuxParameters?: { initProcessEnabled?: boolean };
@@ -97,11 +114,25 @@ function ingressOf(run: ProgramRun, securityGroup: RecordedResource): RecordedRe
 
 function taskSecurityGroups(run: ProgramRun): RecordedResource[] {
   const ids = input<{ securityGroups: string[] }>(run.one(T.service), 'networkConfiguration').securityGroups;
+  assert.ok(ids.length > 0);
   return run.ofType(T.sg).filter((sg) => ids.includes(idOf(sg)));
 }
 
 function localFiles(dir: string, pattern: RegExp): Map<string, string> {
   return new Map(fs.readdirSync(dir).filter((f) => pattern.test(f)).sort().map((f) => [f.replace(/\.(ya?ml|json)$/, ''), fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+interface CollectorConfig {
+  extensions: Record<string, unknown>;
+  receivers: { prometheus: { config: { global: { scrape_interval: string }; scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] } } };
+  processors: Record<string, unknown>;
+  exporters: { prometheusremotewrite: { endpoint: string; auth: { authenticator: string } } };
+  service: { extensions: string[]; pipelines: { metrics: { processors: string[] } } };
+}
+function collectorConfigOf(run: ProgramRun): CollectorConfig {
+  const yaml = envOf(container(run, COLLECTOR_CONTAINER)).AOT_CONFIG_CONTENT;
+  assert.ok(yaml, 'the collector gets its config in AOT_CONFIG_CONTENT');
+  return parse(yaml) as CollectorConfig;
 }
 
 // --- the configurations under test, started together
@@ -114,12 +145,22 @@ const runs = {
     shutdownTimeoutMs: '30000', shutdownDelayMs: '8000',
   }, 'prod'),
   noGrafana: runProgram({ grafana: 'false' }),
+  small: runProgram({ profile: 'small', fargateSpot: 'true' }, 'small'),
+  extras: runProgram({
+    grafanaVersion: '10.4', grafanaAdmins: '["group:g-admins","user:u-alice"]', grafanaViewers: '["group:g-viewers"]',
+    iamPermissionsBoundaryArn: BOUNDARY, imageCredentialsSecretArn: REGISTRY_SECRET, scrapeIntervalSeconds: '30',
+  }, 'extras'),
+  scrape60: runProgram({ scrapeIntervalSeconds: '60' }),
   badMode: runProgram({ httpsMode: 'ftp' }),
+  badPrefix: runProgram({ namePrefix: 'internal' }),
+  badRegion: runProgram({ 'aws:region': 'ap-east-1' }),
 };
 
 // --- policies every configuration must satisfy
 
-function commonPolicies(label: string, which: keyof typeof runs, expected: { minTasks: number; maxTasks: number; stack: string; zones: number }) {
+interface Expected { minTasks: number; maxTasks: number; stack: string; zones: number; small?: boolean; domain?: boolean; boundary?: string }
+
+function commonPolicies(label: string, which: keyof typeof runs, expected: Expected) {
   const test = suite<{ run: ProgramRun }>(`stack policies (${label})`);
   test.before(async (context) => {
     context.run = await runs[which];
@@ -136,34 +177,34 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
     for (const r of awsResources) assert.match(r.provider ?? '', /[:$]pulumi:providers:aws::/, `${r.type} ${r.name} uses the tagged provider`);
   });
 
-  test('every resource name is derived from the stack, so two stacks can share an account', ({ run }) => {
+  test('every resource name (so every role name) is derived from the stack, so two stacks can share an account', ({ run }) => {
     for (const r of run.resources) assert.ok(r.name.startsWith(`${expected.stack}-`) || r.name === expected.stack, `${r.type} ${r.name}`);
+    assert.ok(run.ofType(T.role).length >= 2);
   });
 
   // awsx builds the subnets, NAT gateways and routes in its plugin, which mocks replace: the policy is
   // asserted on what the VPC is asked for and on which of its subnet ids the ALB and tasks use.
-  test('the VPC spans the configured zones (at least two), each with one public and one private subnet', ({ run }) => {
+  test('the VPC spans the configured zones (at least two), each with a public subnet and a private or isolated one', ({ run }) => {
     const vpc = run.one(T.vpc);
     assert.ok(expected.zones >= 2);
     assert.equal(input(vpc, 'numberOfAvailabilityZones'), expected.zones);
-    assert.equal(input(vpc, 'availabilityZoneNames'), undefined);
     assert.equal(input(vpc, 'cidrBlock'), '10.0.0.0/16');
     assert.equal(input(vpc, 'subnetStrategy'), 'Auto');
-    assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((spec) => spec.type), ['Public', 'Private']);
+    assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((spec) => spec.type), ['Public', expected.small ? 'Isolated' : 'Private']);
     assert.equal(input<Record<string, string>>(vpc, 'tags')['pulumi:stack'], expected.stack);
   });
 
-  test('tasks run in exactly the private subnets, one per zone, without public IPs', ({ run }) => {
+  test(expected.small ? 'tasks run in the public subnets with public IPs (no NAT)' : 'tasks run in exactly the private subnets, one per zone, without public IPs', ({ run }) => {
     const networkConfiguration = input<{ assignPublicIp: boolean; subnets: string[] }>(run.one(T.service), 'networkConfiguration');
-    assert.equal(networkConfiguration.assignPublicIp, false);
-    assert.deepEqual(networkConfiguration.subnets, mockSubnetIds('Private', expected.zones));
-    for (const id of mockSubnetIds('Public', expected.zones)) assert.ok(!networkConfiguration.subnets.includes(id), `task subnet ${id} is public`);
+    assert.equal(networkConfiguration.assignPublicIp, expected.small === true);
+    assert.deepEqual(networkConfiguration.subnets, mockSubnetIds(expected.small ? 'Public' : 'Private', expected.zones));
   });
 
-  test('the internet-facing ALB sits in exactly the public subnets; every group and target lives in the VPC', ({ run }) => {
+  test(expected.domain ? 'the internet-facing ALB sits in the public subnets' : 'the ALB is internal, in subnets without a route from the internet; every group and target lives in the VPC', ({ run }) => {
     const alb = run.one(T.alb);
-    assert.equal(input(alb, 'internal'), false);
-    assert.deepEqual(input(alb, 'subnets'), mockSubnetIds('Public', expected.zones));
+    assert.equal(input(alb, 'internal'), !expected.domain);
+    const subnetType = expected.domain ? 'Public' : expected.small ? 'Isolated' : 'Private';
+    assert.deepEqual(input(alb, 'subnets'), mockSubnetIds(subnetType, expected.zones));
     for (const r of [...run.ofType(T.sg), run.one(T.targetGroup)]) assert.equal(input(r, 'vpcId'), MOCK_VPC_ID, r.name);
     assert.equal(run.output('vpcId'), MOCK_VPC_ID);
   });
@@ -174,10 +215,11 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
     assert.equal(taskSgs.length, 1);
     for (const sg of taskSgs) {
       const rules = ingressOf(run, sg);
-      assert.ok(rules.length > 0);
+      assert.equal(rules.length, 1);
       for (const rule of rules) {
         assert.equal(input(rule, 'cidrIpv4'), undefined);
         assert.equal(input(rule, 'cidrIpv6'), undefined);
+        assert.equal(input(rule, 'prefixListId'), undefined);
         assert.equal(input(rule, 'referencedSecurityGroupId'), idOf(albSg));
         assert.equal(input(rule, 'fromPort'), APP_PORT);
         assert.equal(input(rule, 'toPort'), APP_PORT);
@@ -185,10 +227,31 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
     }
   });
 
-  test('/metrics answers 403 on every public listener before any forwarding rule', ({ run }) => {
-    const publicListeners = run.ofType(T.listener).filter((l) => (input<{ type: string }[]>(l, 'defaultActions'))[0]?.type !== 'redirect');
-    assert.ok(publicListeners.length >= 1);
-    for (const listener of publicListeners) {
+  // Issue 9, "Metrics off the public port": the collector scrapes a port nothing else can reach.
+  test('the collector scrapes 127.0.0.1 on the service\'s METRICS_PORT, which no target group, listener or security group exposes', ({ run }) => {
+    const app = env(container(run, APP_CONTAINER));
+    assert.equal(app.METRICS_PORT, String(METRICS_PORT));
+    assert.notEqual(app.METRICS_PORT, app.PORT);
+    const [scrape] = collectorConfigOf(run).receivers.prometheus.config.scrape_configs;
+    assert.deepEqual(scrape?.static_configs[0]?.targets, [`127.0.0.1:${METRICS_PORT}`]);
+    assert.notEqual(METRICS_PORT, input(run.one(T.targetGroup), 'port'));
+    assert.deepEqual(container(run, APP_CONTAINER).portMappings?.map((p) => p.containerPort), [APP_PORT]);
+    for (const tg of run.ofType(T.targetGroup)) {
+      assert.notEqual(input(tg, 'port'), METRICS_PORT);
+      assert.notEqual(String(input<{ port?: string }>(tg, 'healthCheck').port), String(METRICS_PORT));
+    }
+    for (const listener of run.ofType(T.listener)) assert.notEqual(input(listener, 'port'), METRICS_PORT);
+    for (const rule of run.ofType(T.ingress)) {
+      const from = input<number>(rule, 'fromPort');
+      const to = input<number>(rule, 'toPort');
+      assert.ok(!(from <= METRICS_PORT && METRICS_PORT <= to) && input(rule, 'ipProtocol') !== '-1', `${rule.name} admits ${from}-${to}`);
+    }
+  });
+
+  test('/metrics answers 403 on every forwarding listener before anything else (second line behind METRICS_PORT)', ({ run }) => {
+    const forwarding = run.ofType(T.listener).filter((l) => (input<{ type: string }[]>(l, 'defaultActions'))[0]?.type === 'forward');
+    assert.ok(forwarding.length >= 1);
+    for (const listener of forwarding) {
       const rules = run.ofType(T.rule).filter((r) => input(r, 'listenerArn') === arnOf(listener));
       const block = rules.find((r) => input<{ pathPattern?: { values: string[] } }[]>(r, 'conditions').some((c) => c.pathPattern?.values.includes('/metrics')));
       assert.ok(block, `a /metrics rule on ${listener.name}`);
@@ -224,13 +287,37 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
     assert.ok(Number(app.HEADERS_TIMEOUT_MS) > Number(app.KEEP_ALIVE_TIMEOUT_MS));
   });
 
-  test('the app container is non-root, read-only, init-managed, health-checked without a shell', ({ run }) => {
+  // Issue 9 item 4.
+  test('the ALB writes access logs to an encrypted, private bucket that expires them; deletion protection follows the stack', ({ run }) => {
+    const alb = run.one(T.alb);
+    const bucket = run.one(T.bucket, '-alb-logs');
+    const logs = input<{ bucket: string; enabled: boolean; prefix: string }>(alb, 'accessLogs');
+    assert.deepEqual([logs.bucket, logs.enabled], [idOf(bucket), true]);
+    assert.equal(input(alb, 'enableDeletionProtection'), expected.stack === 'prod');
+    assert.equal(input(bucket, 'forceDestroy'), expected.stack !== 'prod');
+    const ofBucket = (type: string) => run.ofType(type).filter((r) => input(r, 'bucket') === idOf(bucket));
+    const [block] = ofBucket(T.publicAccessBlock);
+    assert.ok(block);
+    for (const key of ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets']) assert.equal(input(block, key), true, key);
+    assert.equal(input<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[]>(ofBucket(T.encryption)[0] as RecordedResource, 'rules')[0]?.applyServerSideEncryptionByDefault.sseAlgorithm, 'AES256');
+    const [expiry] = input<{ status: string; expiration: { days: number } }[]>(ofBucket(T.lifecycle)[0] as RecordedResource, 'rules');
+    assert.equal(expiry?.status, 'Enabled');
+    assert.ok((expiry?.expiration.days ?? 0) > 0);
+    const policy = JSON.parse(input<string>(ofBucket(T.bucketPolicy)[0] as RecordedResource, 'policy')) as { Statement: { Effect: string; Principal: { AWS?: string }; Action: string; Resource: string }[] };
+    const write = policy.Statement.find((s) => s.Effect === 'Allow');
+    assert.equal(write?.Principal.AWS, MOCK_ELB_ACCOUNT_ARN);
+    assert.equal(write?.Action, 's3:PutObject');
+    assert.match(write?.Resource ?? '', new RegExp(`/${logs.prefix}/AWSLogs/123456789012/\\*$`));
+    // The policy exists before the ALB, or AWS refuses access logs on creation.
+    assert.ok(run.resources.indexOf(ofBucket(T.bucketPolicy)[0] as RecordedResource) < run.resources.indexOf(alb));
+  });
+
+  test('the app container is read-only, init-managed, health-checked without a shell', ({ run }) => {
     const app = container(run, APP_CONTAINER);
     assert.match(app.image, /^docker\.io\/example\/observable-service:[0-9a-f]{40}$/);
-    assert.ok(app.user !== undefined && !/^(0|root)(:|$)/.test(app.user), `user ${app.user}`);
+    assert.equal(app.user, undefined, 'the image\'s own non-root USER applies');
     assert.equal(app.readonlyRootFilesystem, true);
     assert.equal(app.linuxParameters?.initProcessEnabled, true);
-    assert.deepEqual(app.portMappings?.map((p) => p.containerPort), [APP_PORT]);
     assert.equal(app.healthCheck?.command[0], 'CMD');
     assert.equal(env(app).PORT, String(APP_PORT));
   });
@@ -242,42 +329,37 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
     assert.ok(app.stopTimeout !== undefined && app.stopTimeout * 1000 > deadlineMs && app.stopTimeout <= 120, `stopTimeout ${app.stopTimeout}`);
   });
 
-  test('no secret travels in `environment`; the collector config comes from SSM as a secret', ({ run }) => {
-    const secretValues = [MOCK_ORIGIN_SECRET, 'glsa_mock_token'];
+  test('no secret travels in `environment`; nothing reads SSM', ({ run }) => {
     for (const c of containers(run)) {
       for (const { name, value } of c.environment ?? []) {
-        assert.doesNotMatch(name, /SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL|AOT_CONFIG/i, `${c.name}: ${name}`);
-        for (const secret of secretValues) assert.ok(!value.includes(secret), `${c.name}: ${name}`);
+        assert.doesNotMatch(name, /SECRET|PASSWORD|TOKEN|KEY|CREDENTIAL/i, `${c.name}: ${name}`);
+        assert.ok(!value.includes('glsa_mock_token'), `${c.name}: ${name}`);
       }
     }
-    const parameter = run.one(T.parameter);
-    assert.equal(input(parameter, 'type'), 'SecureString');
-    assert.deepEqual(container(run, COLLECTOR_CONTAINER).secrets, [{ name: 'AOT_CONFIG_CONTENT', valueFrom: `arn:aws:ssm:eu-west-1:123456789012:parameter/${parameter.name}` }]);
+    assert.deepEqual(run.resources.filter((r) => r.type.startsWith('aws:ssm/') || r.type.startsWith('random:')).map((r) => r.name), []);
   });
 
-  test('the collector sidecar scrapes the app on localhost as job "app" and remote-writes to AMP with SigV4', ({ run }) => {
+  // Issue 9 item 7.
+  test('the collector is hardened: memory_limiter first, health_check extension the container health check uses', ({ run }) => {
     const collector = container(run, COLLECTOR_CONTAINER);
     assert.equal(collector.image, COLLECTOR_IMAGE);
     assert.match(collector.image, /:v\d+\.\d+\.\d+$/);
     assert.equal(collector.essential, false);
-    const config = parse(input<string>(run.one(T.parameter), 'value')) as {
-      receivers: { prometheus: { config: { scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] } } };
-      exporters: { prometheusremotewrite: { endpoint: string; auth: { authenticator: string } } };
-      extensions: { sigv4auth: { service: string; region: string } };
-    };
+    assert.deepEqual(collector.healthCheck?.command, COLLECTOR_HEALTH_CHECK_COMMAND);
+    const config = collectorConfigOf(run);
+    assert.equal(config.service.pipelines.metrics.processors[0], 'memory_limiter');
+    assert.ok('memory_limiter' in config.processors);
+    assert.ok(config.service.extensions.includes('health_check') && 'health_check' in config.extensions);
     const [scrape] = config.receivers.prometheus.config.scrape_configs;
     assert.equal(scrape?.job_name, SCRAPE_JOB_NAME);
-    assert.deepEqual(scrape?.static_configs[0]?.targets, [`localhost:${APP_PORT}`]);
     assert.equal(config.exporters.prometheusremotewrite.endpoint, `${MOCK_AMP_ENDPOINT}api/v1/remote_write`);
     assert.equal(config.exporters.prometheusremotewrite.auth.authenticator, 'sigv4auth');
-    assert.deepEqual(config.extensions.sigv4auth, { region: 'eu-west-1', service: 'aps' });
   });
 
   test('deployments roll back on failure and `pulumi up` waits for steady state', ({ run }) => {
     const service = run.one(T.service);
     assert.deepEqual(input(service, 'deploymentCircuitBreaker'), { enable: true, rollback: true });
     assert.equal(input(service, 'waitForSteadyState'), true);
-    assert.equal(input(service, 'launchType'), 'FARGATE');
     assert.equal(input(run.one(T.taskDefinition), 'requiresCompatibilities')?.toString(), 'FARGATE');
   });
 
@@ -322,23 +404,36 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: { min
     for (const s of statements(run)) assert.notEqual(list(s.Action).join(), '*');
   });
 
-  test('the exported outputs point at what was created', ({ run }) => {
+  // Contract 3.
+  test('every IAM role carries the configured permissions boundary, and every managed policy attached is one the bootstrap allows', ({ run }) => {
+    for (const role of run.ofType(T.role)) assert.equal(input(role, 'permissionsBoundary'), expected.boundary, role.name);
+    const attachments = run.ofType(T.attachment);
+    assert.ok(attachments.length > 0);
+    for (const attachment of attachments) assert.ok(STACK_MANAGED_POLICY_ARNS('aws').includes(input<string>(attachment, 'policyArn')), input(attachment, 'policyArn'));
+  });
+
+  // Contract 2.
+  test('the outputs CI reads exist: url, clusterName, serviceName, and the task definition the service runs', ({ run }) => {
     assert.equal(run.output('ampWorkspaceId'), 'ws-00000000-1111-2222-3333-444444444444');
     assert.equal(run.output('ampEndpoint'), MOCK_AMP_ENDPOINT);
-    for (const key of ['url', 'clusterName', 'serviceName', 'logGroupName', 'alertTopicArn', 'vpcId']) assert.equal(typeof run.output(key), 'string', key);
+    for (const key of ['url', 'clusterName', 'serviceName', 'taskDefinitionArn', 'logGroupName', 'alertTopicArn', 'vpcId']) assert.equal(typeof run.output(key), 'string', key);
     assert.match(String(run.output('url')), /^https:\/\//);
+    assert.equal(run.output('taskDefinitionArn'), input(run.one(T.service), 'taskDefinition'));
+    assert.match(String(run.output('taskDefinitionArn')), /:task-definition\/.+:\d+$/);
   });
 
   return test;
 }
 
 commonPolicies('no domain: CloudFront', 'cloudfront', { minTasks: 2, maxTasks: 4, stack: 'test', zones: 2 }).run();
-commonPolicies('domain', 'domain', { minTasks: 3, maxTasks: 7, stack: 'prod', zones: 3 }).run();
+commonPolicies('domain', 'domain', { minTasks: 3, maxTasks: 7, stack: 'prod', zones: 3, domain: true }).run();
 commonPolicies('grafana: false', 'noGrafana', { minTasks: 2, maxTasks: 4, stack: 'test', zones: 2 }).run();
+commonPolicies('profile: small', 'small', { minTasks: 1, maxTasks: 1, stack: 'small', zones: 2, small: true }).run();
+commonPolicies('boundary, private image, Grafana 10.4', 'extras', { minTasks: 2, maxTasks: 4, stack: 'extras', zones: 2, boundary: BOUNDARY }).run();
 
 // --- mode-specific policies
 
-const cloudfront = suite<{ run: ProgramRun }>('no domain: CloudFront in front of the ALB');
+const cloudfront = suite<{ run: ProgramRun }>('no domain: CloudFront VPC origin in front of an internal ALB');
 cloudfront.before(async (context) => {
   context.run = await runs.cloudfront;
 });
@@ -351,27 +446,35 @@ cloudfront('viewers get https://<id>.cloudfront.net and plain HTTP is redirected
   assert.equal(run.ofType(T.certificate).length, 0);
 });
 
-cloudfront('the ALB admits only CloudFront\'s origin-facing prefix list', ({ run }) => {
-  const rules = ingressOf(run, run.one(T.sg, '-alb'));
-  assert.equal(rules.length, 1);
-  for (const rule of rules) {
-    assert.equal(input(rule, 'prefixListId'), MOCK_CLOUDFRONT_PREFIX_LIST_ID);
-    assert.equal(input(rule, 'cidrIpv4'), undefined);
-    assert.equal(input(rule, 'cidrIpv6'), undefined);
-  }
-  assert.ok(run.result.calls.some((c) => c.token === 'aws:ec2/getManagedPrefixList:getManagedPrefixList' && c.inputs.name === CLOUDFRONT_PREFIX_LIST));
+// Issue 9 item 3: no shared secret to leak; the ALB has no public address at all.
+cloudfront('CloudFront reaches the ALB through a VPC origin: no custom origin, no secret header, no public ALB', ({ run }) => {
+  const vpcOrigin = run.one(T.vpcOrigin);
+  const endpoint = input<{ arn: string; httpPort: number; originProtocolPolicy: string }>(vpcOrigin, 'vpcOriginEndpointConfig');
+  assert.equal(endpoint.arn, arnOf(run.one(T.alb)));
+  assert.deepEqual([endpoint.originProtocolPolicy, endpoint.httpPort], ['http-only', input(run.one(T.listener), 'port')]);
+  const [origin, ...others] = input<{ domainName: string; vpcOriginConfig?: { vpcOriginId: string }; customOriginConfig?: unknown; customHeaders?: unknown[] }[]>(run.one(T.distribution), 'origins');
+  assert.deepEqual(others, []);
+  assert.equal(origin?.vpcOriginConfig?.vpcOriginId, idOf(vpcOrigin));
+  assert.equal(origin?.domainName, run.output('albDnsName'));
+  assert.equal(origin?.customOriginConfig, undefined);
+  assert.deepEqual(origin?.customHeaders ?? [], []);
+  assert.equal(input(run.one(T.alb), 'internal'), true);
+  // The listener forwards everything: only CloudFront can reach it, so there is nothing to check per request.
+  assert.deepEqual(input<{ type: string }[]>(run.one(T.listener), 'defaultActions').map((a) => a.type), ['forward']);
+  assert.equal(run.ofType(T.rule).filter((r) => input<{ httpHeader?: unknown }[]>(r, 'conditions').some((c) => c.httpHeader)).length, 0);
 });
 
-cloudfront('the ALB forwards only requests carrying the secret header CloudFront adds; the rest get 403', ({ run }) => {
-  const listener = run.one(T.listener);
-  assert.deepEqual(input<{ type: string; fixedResponse: { statusCode: string } }[]>(listener, 'defaultActions').map((a) => [a.type, a.fixedResponse.statusCode]), [['fixed-response', '403']]);
-  const forwarding = run.ofType(T.rule).filter((r) => input<{ type: string }[]>(r, 'actions').some((a) => a.type === 'forward'));
-  assert.equal(forwarding.length, 1);
-  const [header] = input<{ httpHeader: { httpHeaderName: string; values: string[] } }[]>(forwarding[0] as RecordedResource, 'conditions');
-  assert.equal(header?.httpHeader.httpHeaderName, ORIGIN_VERIFY_HEADER);
-  const origins = input<{ customHeaders: { name: string; value: unknown }[] }[]>(run.one(T.distribution), 'origins');
-  assert.deepEqual(origins[0]?.customHeaders.map((h) => [h.name, plain(h.value)]), [[ORIGIN_VERIFY_HEADER, MOCK_ORIGIN_SECRET]]);
-  assert.deepEqual(header?.httpHeader.values, [MOCK_ORIGIN_SECRET]);
+cloudfront('the ALB admits only the security group CloudFront creates for its VPC-origin interfaces, looked up once the origin exists', ({ run }) => {
+  const rules = ingressOf(run, run.one(T.sg, '-alb'));
+  assert.equal(rules.length, 1);
+  const [rule] = rules;
+  assert.ok(rule);
+  assert.equal(input(rule, 'referencedSecurityGroupId'), MOCK_VPC_ORIGIN_SG_ID);
+  assert.deepEqual([input(rule, 'fromPort'), input(rule, 'toPort')], [ORIGIN_HTTP_PORT, ORIGIN_HTTP_PORT]);
+  for (const key of ['cidrIpv4', 'cidrIpv6', 'prefixListId']) assert.equal(input(rule, key), undefined, key);
+  const lookup = run.result.calls.find((c) => c.token === 'aws:ec2/getSecurityGroup:getSecurityGroup');
+  assert.deepEqual(lookup?.inputs.filters, [{ name: 'group-name', values: [VPC_ORIGIN_SECURITY_GROUP] }, { name: 'vpc-id', values: [MOCK_VPC_ID] }]);
+  assert.ok(run.resources.indexOf(run.one(T.vpcOrigin)) < run.resources.indexOf(rule));
 });
 
 cloudfront('CloudFront caches nothing and hands the ALB every method, query string and header but Host', ({ run }) => {
@@ -380,15 +483,13 @@ cloudfront('CloudFront caches nothing and hands the ALB every method, query stri
   assert.equal(behavior.cachePolicyId, 'cache-policy-Managed-CachingDisabled');
   assert.equal(behavior.originRequestPolicyId, 'origin-request-policy-Managed-AllViewerExceptHostHeader');
   assert.deepEqual([...behavior.allowedMethods].sort(), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
-  const [origin] = input<{ originId: string; domainName: string; customOriginConfig: { originProtocolPolicy: string; httpPort: number } }[]>(distribution, 'origins');
+  const [origin] = input<{ originId: string }[]>(distribution, 'origins');
   assert.equal(origin?.originId, behavior.targetOriginId);
-  assert.equal(origin?.domainName, run.output('albDnsName'));
-  // The ALB's only listener, the one the origin-facing prefix list may reach.
-  assert.deepEqual([origin?.customOriginConfig.originProtocolPolicy, origin?.customOriginConfig.httpPort], ['http-only', input(run.one(T.listener), 'port')]);
 });
 
-cloudfront('one NAT gateway for the VPC by default (the cost-aware choice)', ({ run }) => {
+cloudfront('one NAT gateway for the VPC by default (the cost-aware choice); deletion protection off outside production', ({ run }) => {
   assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'Single' });
+  assert.equal(input(run.one(T.alb), 'enableDeletionProtection'), false);
 });
 cloudfront.run();
 
@@ -413,6 +514,7 @@ domain('HTTPS with the TLS 1.3 policy and a DNS-validated certificate; port 80 r
   }
   assert.equal(input(run.one(T.certificate), 'validationMethod'), 'DNS');
   assert.equal(run.ofType(T.distribution).length, 0);
+  assert.equal(run.ofType(T.vpcOrigin).length, 0);
 });
 
 domain('the validation and alias records live in the configured zone; the alias points at the ALB', ({ run }) => {
@@ -425,6 +527,11 @@ domain('the validation and alias records live in the configured zone; the alias 
 
 domain('natGateways: perAz gives every zone its own NAT gateway', ({ run }) => {
   assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'OnePerAz' });
+});
+
+domain('a stack named prod protects its load balancer and log bucket from deletion', ({ run }) => {
+  assert.equal(input(run.one(T.alb), 'enableDeletionProtection'), true);
+  assert.equal(input(run.one(T.bucket, '-alb-logs'), 'forceDestroy'), false);
 });
 
 domain('alertEmail subscribes that address to the alert topic', ({ run }) => {
@@ -441,12 +548,51 @@ domain('the shutdown settings reach the container from one place', ({ run }) => 
 });
 domain.run();
 
+const small = suite<{ run: ProgramRun }>('profile: small (issue 12)');
+small.before(async (context) => {
+  context.run = await runs.small;
+});
+small('no NAT gateway; the internal ALB sits in isolated subnets of a VPC that still has public subnets (and so an internet gateway)', ({ run }) => {
+  const vpc = run.one(T.vpc);
+  assert.deepEqual(input(vpc, 'natGateways'), { strategy: 'None' });
+  assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((s) => s.type), ['Public', 'Isolated']);
+});
+small('one 0.25 vCPU / 0.5 GB ARM64 task on Fargate Spot, and no Grafana unless asked for', ({ run }) => {
+  const taskDefinition = run.one(T.taskDefinition);
+  assert.deepEqual([input(taskDefinition, 'cpu'), input(taskDefinition, 'memory')], ['256', '512']);
+  assert.equal(input<{ cpuArchitecture: string }>(taskDefinition, 'runtimePlatform').cpuArchitecture, 'ARM64');
+  const service = run.one(T.service);
+  assert.equal(input(service, 'desiredCount'), 1);
+  assert.equal(input(service, 'launchType'), undefined);
+  assert.deepEqual(input(service, 'capacityProviderStrategies'), [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
+  assert.deepEqual(input(run.one(T.capacityProviders), 'capacityProviders'), ['FARGATE', 'FARGATE_SPOT']);
+  assert.equal(run.ofType(T.grafanaWorkspace).length, 0);
+});
+small('the default profile is unchanged: on-demand Fargate, x86, 2 tasks of 0.5 vCPU / 1 GB', async () => {
+  const run = await runs.cloudfront;
+  assert.equal(input(run.one(T.service), 'launchType'), 'FARGATE');
+  assert.deepEqual([input(run.one(T.taskDefinition), 'cpu'), input(run.one(T.taskDefinition), 'memory')], ['512', '1024']);
+  assert.equal(run.ofType(T.capacityProviders).length, 0);
+});
+small.run();
+
+// Issue 9 item 2.
+const rollout = suite('collector configuration reaches running tasks');
+rollout('a new scrape interval makes a new task definition (so ECS rolls it out)', async () => {
+  const [base, changed] = await Promise.all([runs.cloudfront, runs.scrape60]);
+  const definitions = (run: ProgramRun) => input<string>(run.one(T.taskDefinition), 'containerDefinitions');
+  assert.notEqual(definitions(changed), definitions(base));
+  assert.equal(collectorConfigOf(changed).receivers.prometheus.config.global.scrape_interval, '60s');
+  assert.equal(collectorConfigOf(base).receivers.prometheus.config.global.scrape_interval, '15s');
+});
+rollout.run();
+
 const grafana = suite<{ run: ProgramRun }>('Amazon Managed Grafana');
 grafana.before(async (context) => {
   context.run = await runs.cloudfront;
 });
 
-grafana('the workspace uses IAM Identity Center by default, service-managed permissions and a Prometheus datasource', ({ run }) => {
+grafana('the workspace uses IAM Identity Center by default, service-managed permissions and the version the dashboards are made for', ({ run }) => {
   const workspace = run.one(T.grafanaWorkspace);
   assert.deepEqual(input(workspace, 'authenticationProviders'), ['AWS_SSO']);
   assert.equal(input(workspace, 'permissionType'), 'SERVICE_MANAGED');
@@ -455,17 +601,19 @@ grafana('the workspace uses IAM Identity Center by default, service-managed perm
   assert.match(String(run.output('grafanaUrl')), /^https:\/\/.+\.grafana-workspace\./);
 });
 
-grafana('the AMP datasource signs with SigV4 as the workspace role and has the local uid', ({ run }) => {
+// Issue 9 item 1: Grafana 12 has no SigV4 in the core plugin.
+grafana('Grafana 12: the AMP data source is the Amazon Managed Service for Prometheus plugin, signing with SigV4 as the workspace role', ({ run }) => {
   const datasource = run.one(T.datasource);
   assert.equal(input(datasource, 'uid'), DATASOURCE_UID);
-  assert.equal(input(datasource, 'type'), 'prometheus');
+  assert.equal(input(datasource, 'type'), AMAZON_PROMETHEUS_TYPE);
   assert.equal(input(datasource, 'url'), MOCK_AMP_ENDPOINT.replace(/\/$/, ''));
   const jsonData = JSON.parse(input<string>(datasource, 'jsonDataEncoded')) as Record<string, unknown>;
   assert.equal(jsonData.sigV4Auth, true);
   assert.equal(jsonData.sigV4AuthType, 'ec2_iam_role');
+  assert.equal(jsonData.timeInterval, '15s');
 });
 
-grafana('the dashboards pushed to AMG are the local files, unchanged, through the token-authenticated provider', ({ run }) => {
+grafana('Grafana 12: the dashboard pushed selects the plugin type; everything else is the local file', ({ run }) => {
   const files = localFiles(path.join(OBSERVABILITY, 'grafana', 'dashboards'), /\.json$/);
   assert.ok(files.size > 0);
   const pushed = run.ofType(T.dashboard);
@@ -473,14 +621,56 @@ grafana('the dashboards pushed to AMG are the local files, unchanged, through th
   for (const [fileName, content] of files) {
     const dashboard = pushed.find((d) => d.name.endsWith(`-dashboard-${fileName}`));
     assert.ok(dashboard, fileName);
-    assert.equal(input(dashboard, 'configJson'), content);
+    const sent = input<string>(dashboard, 'configJson');
+    const variable = (JSON.parse(sent) as { templating: { list: { type: string; query: string }[] } }).templating.list.find((v) => v.type === 'datasource');
+    assert.equal(variable?.query, AMAZON_PROMETHEUS_TYPE);
+    assert.ok(!sent.includes(`"type": "${CORE_PROMETHEUS_TYPE}"`), 'no panel asks for the core plugin');
+    assert.equal(sent.replaceAll(AMAZON_PROMETHEUS_TYPE, CORE_PROMETHEUS_TYPE), JSON.stringify(JSON.parse(content), null, 2));
     assert.match(dashboard.provider ?? '', /[:$]pulumi:providers:grafana::/);
   }
   const provider = run.one('pulumi:providers:grafana');
   assert.equal(input(provider, 'auth'), 'glsa_mock_token');
   assert.equal(input(provider, 'url'), run.output('grafanaUrl'));
 });
+
+grafana('the workspace role may list AMP rules and alerts for Grafana\'s alerting pages', ({ run }) => {
+  const actions = statements(run).flatMap((s) => list(s.Action));
+  for (const action of ['aps:QueryMetrics', 'aps:ListRules', 'aps:ListAlerts']) assert.ok(actions.includes(action), action);
+});
+
+grafana('Grafana 10.4 keeps the core prometheus plugin and pushes the dashboard unchanged', async () => {
+  const run = await runs.extras;
+  assert.equal(input(run.one(T.datasource), 'type'), CORE_PROMETHEUS_TYPE);
+  assert.equal(JSON.parse(input<string>(run.one(T.datasource), 'jsonDataEncoded')).timeInterval, '30s');
+  const files = localFiles(path.join(OBSERVABILITY, 'grafana', 'dashboards'), /\.json$/);
+  for (const [fileName, content] of files) assert.equal(input(run.one(T.dashboard, `-dashboard-${fileName}`), 'configJson'), content);
+});
+
+grafana('sign-in needs no console step: Identity Center groups and users get their roles from config', async () => {
+  const run = await runs.extras;
+  const associations = run.ofType(T.roleAssociation).map((a) => [input<string>(a, 'role'), input(a, 'groupIds'), input(a, 'userIds'), input(a, 'workspaceId')])
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const workspaceId = idOf(run.one(T.grafanaWorkspace));
+  assert.deepEqual(associations, [['ADMIN', ['g-admins'], ['u-alice'], workspaceId], ['VIEWER', ['g-viewers'], [], workspaceId]]);
+  assert.equal((await runs.cloudfront).ofType(T.roleAssociation).length, 0);
+});
 grafana.run();
+
+const privateImage = suite<{ run: ProgramRun }>('private image (imageCredentialsSecretArn)');
+privateImage.before(async (context) => {
+  context.run = await runs.extras;
+});
+privateImage('the app pulls with the secret\'s credentials, and the execution role may read exactly that secret', ({ run }) => {
+  assert.deepEqual(container(run, APP_CONTAINER).repositoryCredentials, { credentialsParameter: REGISTRY_SECRET });
+  const secretGrants = statements(run).filter((s) => list(s.Action).some((a) => a.startsWith('secretsmanager:')));
+  assert.deepEqual(secretGrants.map((s) => [list(s.Action), list(s.Resource)]), [[['secretsmanager:GetSecretValue'], [REGISTRY_SECRET]]]);
+});
+privateImage('a public image needs no credentials and no secret grant', async () => {
+  const run = await runs.cloudfront;
+  assert.equal(container(run, APP_CONTAINER).repositoryCredentials, undefined);
+  assert.equal(statements(run).filter((s) => list(s.Action).some((a) => a.startsWith('secretsmanager:'))).length, 0);
+});
+privateImage.run();
 
 const noGrafana = suite<{ run: ProgramRun }>('grafana: false');
 noGrafana.before(async (context) => {
@@ -494,10 +684,20 @@ noGrafana('creates no AMG workspace, role, token or Grafana objects, and exports
 });
 noGrafana.run();
 
-const badConfig = suite('bad configuration stops the program');
-badConfig('an unknown httpsMode fails before any resource is created, naming the key', async () => {
+const badConfig = suite('bad configuration stops the program before anything is created');
+badConfig('an unknown httpsMode names the key', async () => {
   const run = await runs.badMode;
   assert.match(run.result.error ?? '', /"httpsMode".*"ftp"/);
+  assert.deepEqual(run.resources, []);
+});
+badConfig('a namePrefix that gives the load balancer an "internal-" name names namePrefix', async () => {
+  const run = await runs.badPrefix;
+  assert.match(run.result.error ?? '', /"namePrefix".*internal-/);
+  assert.deepEqual(run.resources, []);
+});
+badConfig('a region without Amazon Managed Service for Prometheus names aws:region', async () => {
+  const run = await runs.badRegion;
+  assert.match(run.result.error ?? '', /"aws:region".*Prometheus is not offered in ap-east-1/);
   assert.deepEqual(run.resources, []);
 });
 badConfig.run();

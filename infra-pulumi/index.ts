@@ -1,17 +1,20 @@
-// The stack: read the configuration, compose the components, export what a user needs.
+// The stack: read the configuration, compose the components, export what a user and CI need.
 import * as path from 'node:path';
 import * as aws from '@pulumi/aws';
 import { loadConfig } from './config';
-import { Edge } from './components/edge';
+import { CloudFrontFront } from './components/cloudfront-front';
+import { DomainFront } from './components/domain-front';
 import { ManagedGrafana } from './components/grafana';
-import { Metrics } from './components/metrics';
+import { LoadBalancer } from './components/load-balancer';
+import { ManagedPrometheus } from './components/managed-prometheus';
 import { Network } from './components/network';
-import { Service } from './components/service';
-import { APP_PORT } from './components/timeouts';
+import { FargateService } from './components/service';
+import { TaskDefinition } from './components/task-definition';
 
 const config = loadConfig();
 const name = config.namePrefix;
 const observabilityDir = path.join(__dirname, '..', 'observability');
+const permissionsBoundaryArn = config.iam.permissionsBoundaryArn;
 
 // Every AWS resource goes through this provider, so every taggable one carries the stack's tags.
 const provider = new aws.Provider(`${name}-aws`, { region: config.region, defaultTags: { tags: config.tags } });
@@ -19,56 +22,78 @@ const opts = { providers: { aws: provider } };
 
 const network = new Network(name, { ...config.network, tags: config.tags }, opts);
 
-const edge = new Edge(name, {
+// Internal (only CloudFront's VPC origin reaches it) unless a domain points at it directly.
+const internal = config.front.mode === 'cloudfront';
+const loadBalancer = new LoadBalancer(name, {
+  ...config.loadBalancer,
   vpcId: network.vpcId,
-  publicSubnetIds: network.publicSubnetIds,
-  https: config.https,
+  subnetIds: internal ? network.loadBalancerSubnetIds : network.publicSubnetIds,
+  internal,
 }, opts);
+const lb = {
+  arn: loadBalancer.arn,
+  dnsName: loadBalancer.dnsName,
+  zoneId: loadBalancer.zoneId,
+  securityGroupId: loadBalancer.securityGroupId,
+  targetGroupArn: loadBalancer.targetGroupArn,
+};
+const front = config.front.mode === 'cloudfront'
+  ? new CloudFrontFront(name, { vpcId: network.vpcId, priceClass: config.front.priceClass, loadBalancer: lb }, opts)
+  : new DomainFront(name, { domainName: config.front.domainName, hostedZone: config.front.hostedZone, loadBalancer: lb }, opts);
 
-const metrics = new Metrics(name, {
+const prometheus = new ManagedPrometheus(name, {
   region: config.region,
+  // Only rules/: rules-local/ holds what makes sense next to the local Prometheus and Alertmanager.
   rulesDir: path.join(observabilityDir, 'prometheus', 'rules'),
-  appPort: APP_PORT,
-  scrapeIntervalSeconds: config.metrics.scrapeIntervalSeconds,
-  alertEmail: config.metrics.alertEmail,
+  ...config.managedPrometheus,
 }, opts);
 
-const service = new Service(name, {
+const taskDefinition = new TaskDefinition(name, {
+  ...config.taskDefinition,
+  region: config.region,
+  ampWorkspaceArn: prometheus.workspaceArn,
+  ampPrometheusEndpoint: prometheus.prometheusEndpoint,
+  permissionsBoundaryArn,
+}, opts);
+
+const service = new FargateService(name, {
   ...config.service,
   vpcId: network.vpcId,
-  privateSubnetIds: network.privateSubnetIds,
-  region: config.region,
-  albSecurityGroupId: edge.albSecurityGroupId,
-  targetGroupArn: edge.targetGroupArn,
-  requestCountResourceLabel: edge.requestCountResourceLabel,
-  loadBalancerReady: edge.routing,
-  ampWorkspaceArn: metrics.workspaceArn,
-  collectorConfigParameterArn: metrics.collectorConfigParameterArn,
+  subnetIds: network.taskSubnetIds,
+  taskDefinitionArn: taskDefinition.arn,
+  loadBalancerSecurityGroupId: loadBalancer.securityGroupId,
+  targetGroupArn: loadBalancer.targetGroupArn,
+  requestCountResourceLabel: loadBalancer.requestCountResourceLabel,
+  loadBalancerReady: front.routing,
 }, opts);
 
-const managedGrafana = config.grafana.enabled
+const managedGrafana = config.grafana !== undefined
   ? new ManagedGrafana(name, {
+    ...config.grafana,
     region: config.region,
-    authenticationProviders: config.grafana.authenticationProviders,
-    grafanaVersion: config.grafana.version,
-    ampWorkspaceArn: metrics.workspaceArn,
-    prometheusEndpoint: metrics.prometheusEndpoint,
+    scrapeIntervalSeconds: config.taskDefinition.scrapeIntervalSeconds,
+    permissionsBoundaryArn,
+    ampWorkspaceArn: prometheus.workspaceArn,
+    prometheusEndpoint: prometheus.prometheusEndpoint,
     dashboardsDir: path.join(observabilityDir, 'grafana', 'dashboards'),
   }, opts)
   : undefined;
 
-/** The public HTTPS URL of the service. */
-export const url = edge.url;
-export const albDnsName = edge.albDnsName;
-export const cloudfrontDistributionId = edge.cloudfrontDistributionId;
-export const vpcId = network.vpcId;
+/** The public HTTPS URL of the service (CI smoke-tests it). */
+export const url = front.url;
 export const clusterName = service.clusterName;
 export const serviceName = service.serviceName;
-export const logGroupName = service.logGroupName;
-export const ampWorkspaceId = metrics.workspaceId;
+/** The task definition revision this deploy made the service run (CI checks the rollout reached it). */
+export const taskDefinitionArn = taskDefinition.arn;
+export const albDnsName = loadBalancer.dnsName;
+export const albAccessLogBucket = loadBalancer.accessLogBucket;
+export const cloudfrontDistributionId = front instanceof CloudFrontFront ? front.distributionId : undefined;
+export const vpcId = network.vpcId;
+export const logGroupName = taskDefinition.logGroupName;
+export const ampWorkspaceId = prometheus.workspaceId;
 /** Query endpoint of the AMP workspace; remote-write is <ampEndpoint>api/v1/remote_write. */
-export const ampEndpoint = metrics.prometheusEndpoint;
-export const alertTopicArn = metrics.alertTopicArn;
-/** Undefined when `grafana: false`. */
+export const ampEndpoint = prometheus.prometheusEndpoint;
+export const alertTopicArn = prometheus.alertTopicArn;
+/** Undefined when Grafana is off. */
 export const grafanaUrl = managedGrafana?.url;
 export const grafanaWorkspaceId = managedGrafana?.workspaceId;

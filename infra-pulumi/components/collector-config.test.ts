@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { collectorConfig, SCRAPE_JOB_NAME } from './collector-config';
 
 const test = suite('collectorConfig');
-const args = { region: 'us-east-2', prometheusEndpoint: 'https://aps-workspaces.us-east-2.amazonaws.com/workspaces/ws-1/', appPort: 8080, scrapeIntervalSeconds: 30 };
+const args = { region: 'us-east-2', prometheusEndpoint: 'https://aps-workspaces.us-east-2.amazonaws.com/workspaces/ws-1/', metricsPort: 9464, scrapeIntervalSeconds: 30 };
 
 interface Pipeline { receivers: string[]; processors: string[]; exporters: string[] }
 interface Config {
@@ -15,11 +15,11 @@ interface Config {
   service: { extensions: string[]; pipelines: { metrics: Pipeline } };
 }
 
-test('is YAML that scrapes the app on localhost as job "app"', () => {
+test('is YAML that scrapes the metrics port on 127.0.0.1 (not localhost, which may be ::1) as job "app"', () => {
   const config = parse(collectorConfig(args)) as Config;
   const prometheus = config.receivers.prometheus.config;
   assert.deepEqual(prometheus.global, { scrape_interval: '30s', scrape_timeout: '10s' });
-  assert.deepEqual(prometheus.scrape_configs, [{ job_name: SCRAPE_JOB_NAME, metrics_path: '/metrics', static_configs: [{ targets: ['localhost:8080'] }] }]);
+  assert.deepEqual(prometheus.scrape_configs, [{ job_name: SCRAPE_JOB_NAME, metrics_path: '/metrics', static_configs: [{ targets: ['127.0.0.1:9464'] }] }]);
   assert.equal(SCRAPE_JOB_NAME, 'app');
 });
 
@@ -28,7 +28,7 @@ test('remote-writes to the workspace with SigV4 for "aps" in its region', () => 
   assert.equal(config.exporters.prometheusremotewrite.endpoint, 'https://aps-workspaces.us-east-2.amazonaws.com/workspaces/ws-1/api/v1/remote_write');
   assert.equal(config.exporters.prometheusremotewrite.auth.authenticator, 'sigv4auth');
   assert.deepEqual(config.extensions.sigv4auth, { region: 'us-east-2', service: 'aps' });
-  assert.deepEqual(config.service.extensions, ['sigv4auth']);
+  assert.deepEqual(config.service.extensions, ['sigv4auth', 'health_check']);
 });
 
 test('every component the pipeline names is defined', () => {
@@ -37,6 +37,12 @@ test('every component the pipeline names is defined', () => {
   for (const r of receivers) assert.ok(r in config.receivers, r);
   for (const p of processors) assert.ok(p in config.processors, p);
   for (const e of exporters) assert.ok(e in config.exporters, e);
+});
+
+test('memory_limiter runs first, so a slow backend means refused scrapes rather than an OOM-killed task', () => {
+  const config = parse(collectorConfig(args)) as Config;
+  assert.equal(config.service.pipelines.metrics.processors[0], 'memory_limiter');
+  assert.ok('memory_limiter' in config.processors);
 });
 
 test('a short scrape interval keeps the timeout within it', () => {

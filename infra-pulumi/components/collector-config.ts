@@ -1,5 +1,7 @@
 // The ADOT collector's configuration, generated from an object so it cannot drift from the
-// infrastructure it points at. It reaches the sidecar as the AOT_CONFIG_CONTENT secret (from SSM).
+// infrastructure it points at. It reaches the sidecar as the plain AOT_CONFIG_CONTENT variable of
+// the task definition (it holds no secret): a new scrape interval or a new AMP endpoint changes the
+// task definition and so rolls out, which a secret read from an unchanged SSM ARN never did.
 import { stringify } from 'yaml';
 
 /** The collector image; one place holds its exact version. */
@@ -8,21 +10,32 @@ export const COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collec
 /** The Prometheus job name of the service, the same locally and in the cloud. */
 export const SCRAPE_JOB_NAME = 'app';
 
+/**
+ * The collector image's own probe, which asks the health_check extension (AWS's ECS task
+ * definition examples for ADOT use exactly this command).
+ */
+export const COLLECTOR_HEALTH_CHECK_COMMAND: readonly string[] = ['/healthcheck'];
+
+/** Share of the collector's memory limit at which memory_limiter starts refusing data. */
+export const COLLECTOR_MEMORY_LIMIT_PERCENTAGE = 75;
+
 export interface CollectorConfigArgs {
   region: string;
   /** The AMP workspace's prometheusEndpoint, e.g. https://aps-workspaces.<region>.amazonaws.com/workspaces/ws-…/ */
   prometheusEndpoint: string;
-  /** The service's port inside the task (tasks share localhost on Fargate). */
-  appPort: number;
+  /** The service's METRICS_PORT inside the task (tasks share the loopback interface on Fargate). */
+  metricsPort: number;
   scrapeIntervalSeconds: number;
 }
 
-/** Builds the collector's YAML: scrape localhost:<port>/metrics as job "app", remote-write to AMP with SigV4. */
+/** Builds the collector's YAML: scrape 127.0.0.1:<metrics port>/metrics as job "app", remote-write to AMP with SigV4. */
 export function collectorConfig(args: CollectorConfigArgs): string {
   const remoteWriteUrl = `${args.prometheusEndpoint.replace(/\/+$/, '')}/api/v1/remote_write`;
   const config = {
     extensions: {
       sigv4auth: { region: args.region, service: 'aps' },
+      // Answers the container health check (/healthcheck); nothing outside the task can reach it.
+      health_check: {},
     },
     receivers: {
       prometheus: {
@@ -34,14 +47,18 @@ export function collectorConfig(args: CollectorConfigArgs): string {
           scrape_configs: [{
             job_name: SCRAPE_JOB_NAME,
             metrics_path: '/metrics',
-            static_configs: [{ targets: [`localhost:${args.appPort}`] }],
+            // 127.0.0.1, not localhost: "localhost" may resolve to ::1, where the service may not listen.
+            static_configs: [{ targets: [`127.0.0.1:${args.metricsPort}`] }],
           }],
         },
       },
     },
     processors: {
-      // Every task scrapes "localhost:8080"; the task ARN becomes the instance label so the
-      // series of two tasks never collide in AMP.
+      // First in the pipeline, so a slow AMP backs up into refused scrapes instead of an OOM kill
+      // that would take the task's shared memory with it.
+      memory_limiter: { check_interval: '1s', limit_percentage: COLLECTOR_MEMORY_LIMIT_PERCENTAGE, spike_limit_percentage: 20 },
+      // Every task scrapes the same loopback target; the task ARN becomes the instance label so
+      // the series of two tasks never collide in AMP.
       'resourcedetection/ecs': { detectors: ['ecs'], timeout: '5s', override: false },
       'resource/instance': {
         attributes: [{ key: 'service.instance.id', from_attribute: 'aws.ecs.task.arn', action: 'upsert' }],
@@ -55,11 +72,11 @@ export function collectorConfig(args: CollectorConfigArgs): string {
       },
     },
     service: {
-      extensions: ['sigv4auth'],
+      extensions: ['sigv4auth', 'health_check'],
       pipelines: {
         metrics: {
           receivers: ['prometheus'],
-          processors: ['resourcedetection/ecs', 'resource/instance', 'batch'],
+          processors: ['memory_limiter', 'resourcedetection/ecs', 'resource/instance', 'batch'],
           exporters: ['prometheusremotewrite'],
         },
       },

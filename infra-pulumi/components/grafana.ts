@@ -4,11 +4,45 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as grafana from '@pulumiverse/grafana';
-import { type GrafanaAuthProvider, type GrafanaVersion } from '../config';
+import { type GrafanaAuthProvider, type GrafanaRoleAssociation, type GrafanaVersion } from '../config';
 import { readFolder } from './files';
+import { stackRole } from './iam';
 
 /** The local datasource's uid, so dashboards behave the same locally and in AMG. */
 export const DATASOURCE_UID = 'prometheus';
+
+/** The core data source plugin, and the AMP plugin AMG 12 needs instead (core Prometheus there has no SigV4). */
+export const CORE_PROMETHEUS_TYPE = 'prometheus';
+export const AMAZON_PROMETHEUS_TYPE = 'grafana-amazonprometheus-datasource';
+
+/**
+ * The data source plugin that can sign AMP queries with SigV4 in a workspace of this version. AWS's
+ * AMG guide: from Grafana 12 SigV4 is gone from the core Prometheus plugin, and AMP data sources are
+ * the Amazon Managed Service for Prometheus plugin (same sigV4* settings); 9.4 and 10.4 keep core.
+ */
+export function prometheusDatasourceType(version: GrafanaVersion): string {
+  return Number(version.split('.')[0]) >= 12 ? AMAZON_PROMETHEUS_TYPE : CORE_PROMETHEUS_TYPE;
+}
+
+interface DashboardNode { [key: string]: unknown }
+
+/**
+ * The dashboard with its data-source references moved to `type`: the data-source variable's plugin
+ * filter and every `{ type: "prometheus", uid }` reference. Everything else is left as generated.
+ */
+export function dashboardForDatasourceType(configJson: string, type: string): string {
+  if (type === CORE_PROMETHEUS_TYPE) return configJson;
+  const retype = (node: unknown, parentKey: string | undefined): unknown => {
+    if (Array.isArray(node)) return node.map((item) => retype(item, parentKey));
+    if (node === null || typeof node !== 'object') return node;
+    const copy: DashboardNode = {};
+    for (const [key, value] of Object.entries(node as DashboardNode)) copy[key] = retype(value, key);
+    if (parentKey === 'datasource' && copy.type === CORE_PROMETHEUS_TYPE) copy.type = type;
+    if (copy.type === 'datasource' && copy.query === CORE_PROMETHEUS_TYPE) copy.query = type;
+    return copy;
+  };
+  return JSON.stringify(retype(JSON.parse(configJson), undefined), null, 2);
+}
 
 /** The AMG maximum; see tokenRotationName for how a deploy never holds an expired token. */
 const TOKEN_SECONDS_TO_LIVE = 30 * 24 * 60 * 60;
@@ -26,10 +60,15 @@ export interface ManagedGrafanaArgs {
   region: string;
   authenticationProviders: readonly GrafanaAuthProvider[];
   grafanaVersion: GrafanaVersion;
+  /** IAM Identity Center groups and users per workspace role: sign-in needs no console step. */
+  roleAssociations: readonly GrafanaRoleAssociation[];
+  /** The collector's scrape interval: the data source's minimum step ($__interval never finer). */
+  scrapeIntervalSeconds: number;
+  permissionsBoundaryArn: string | undefined;
   ampWorkspaceArn: pulumi.Input<string>;
   /** The AMP workspace's query endpoint (prometheusEndpoint). */
   prometheusEndpoint: pulumi.Input<string>;
-  /** Folder whose *.json files are dashboards, pushed unchanged. */
+  /** Folder whose *.json files are dashboards, pushed with only their data-source type adapted. */
   dashboardsDir: string;
 }
 
@@ -44,16 +83,11 @@ export class ManagedGrafana extends pulumi.ComponentResource {
     const dashboards = readFolder(args.dashboardsDir, ['.json'], 'Grafana dashboards');
     const account = aws.getCallerIdentityOutput({}, { parent: this });
 
-    const role = new aws.iam.Role(`${name}-grafana`, {
-      assumeRolePolicy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Allow',
-          Principal: { Service: 'grafana.amazonaws.com' },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'aws:SourceAccount': account.accountId } },
-        }],
-      }),
+    const role = stackRole(`${name}-grafana`, {
+      service: 'grafana.amazonaws.com',
+      condition: { StringEquals: { 'aws:SourceAccount': account.accountId } },
+      description: `Grafana workspace of ${name}: query its AMP workspace`,
+      permissionsBoundaryArn: args.permissionsBoundaryArn,
     }, { parent: this });
     new aws.iam.RolePolicy(`${name}-grafana-query`, {
       role: role.id,
@@ -62,7 +96,8 @@ export class ManagedGrafana extends pulumi.ComponentResource {
         Statement: [{
           Sid: 'QueryOwnWorkspace',
           Effect: 'Allow',
-          Action: ['aps:QueryMetrics', 'aps:GetSeries', 'aps:GetLabels', 'aps:GetMetricMetadata', 'aps:DescribeWorkspace'],
+          // ListRules and ListAlerts: Grafana's alerting pages read the AMP rules and alerts.
+          Action: ['aps:QueryMetrics', 'aps:GetSeries', 'aps:GetLabels', 'aps:GetMetricMetadata', 'aps:DescribeWorkspace', 'aps:ListRules', 'aps:ListAlerts'],
           Resource: args.ampWorkspaceArn,
         }],
       }),
@@ -77,6 +112,15 @@ export class ManagedGrafana extends pulumi.ComponentResource {
       grafanaVersion: args.grafanaVersion,
       description: `Dashboards of ${name}`,
     }, { parent: this });
+
+    for (const association of args.roleAssociations) {
+      new aws.grafana.RoleAssociation(`${name}-grafana-${association.role.toLowerCase()}`, {
+        workspaceId: workspace.id,
+        role: association.role,
+        groupIds: [...association.groupIds],
+        userIds: [...association.userIds],
+      }, { parent: this });
+    }
 
     const serviceAccount = new aws.grafana.WorkspaceServiceAccount(`${name}-pulumi`, {
       workspaceId: workspace.id,
@@ -96,8 +140,9 @@ export class ManagedGrafana extends pulumi.ComponentResource {
     // never needs a live token.
     const inWorkspace: pulumi.CustomResourceOptions = { parent: this, provider, retainOnDelete: true };
 
+    const datasourceType = prometheusDatasourceType(args.grafanaVersion);
     const datasource = new grafana.oss.DataSource(`${name}-amp`, {
-      type: 'prometheus',
+      type: datasourceType,
       name: 'Prometheus',
       uid: DATASOURCE_UID,
       isDefault: true,
@@ -108,11 +153,12 @@ export class ManagedGrafana extends pulumi.ComponentResource {
         // "Workspace IAM role" in the AMG console: the role above, no keys.
         sigV4AuthType: 'ec2_iam_role',
         sigV4Region: args.region,
+        timeInterval: `${args.scrapeIntervalSeconds}s`,
       }),
     }, inWorkspace);
 
     for (const [dashboardName, configJson] of dashboards) {
-      new grafana.oss.Dashboard(`${name}-dashboard-${dashboardName}`, { configJson, overwrite: true }, { ...inWorkspace, dependsOn: [datasource] });
+      new grafana.oss.Dashboard(`${name}-dashboard-${dashboardName}`, { configJson: dashboardForDatasourceType(configJson, datasourceType), overwrite: true }, { ...inWorkspace, dependsOn: [datasource] });
     }
 
     this.workspaceId = workspace.id;

@@ -1,12 +1,16 @@
-// The network: an awsx VPC with a public and a private subnet in each availability zone, an internet
-// gateway, NAT gateways and the route tables between them. The load balancer lives in the public
-// subnets; tasks live in the private ones, reach the internet through NAT and get no public IP.
-// awsx builds the children in its provider plugin, so unit tests see this VPC's inputs, not its subnets.
+// The network: an awsx VPC with, in each availability zone,
+//   profile "default": a public subnet (NAT gateways) and a private subnet (tasks and the internal
+//                      load balancer), tasks reaching the internet through NAT without public IPs;
+//   profile "small":   a public subnet (tasks, with public IPs; no NAT gateway) and an isolated
+//                      subnet (the internal load balancer: no route to the internet at all).
+// Both have an internet gateway, which CloudFront VPC origins require of the VPC even though their
+// traffic does not use it. awsx builds the children in its provider plugin, so unit tests see this
+// VPC's inputs, not its subnets.
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
-import { type NatMode } from '../config';
+import { type NatMode, type Profile } from '../config';
 
-/** Per zone: a /24 for the load balancer and NAT gateways, then a /20 (4091 addresses) for tasks. */
+/** Per zone: a /24 for NAT (default) or tasks (small), then a /20 (4091 addresses) for tasks and the load balancer. */
 export const PUBLIC_SUBNET_MASK = 24;
 export const PRIVATE_SUBNET_MASK = 20;
 
@@ -21,9 +25,10 @@ export interface NetworkArgs {
   vpcCidr: string;
   /** How many availability zones to spread over (2 or 3): the region's first ones. */
   availabilityZones: number;
+  profile: Profile;
   /**
-   * "single": one NAT gateway for the whole VPC (about 33 USD a month plus data), the default.
-   * If its zone fails, tasks in the other zones lose outbound access (image pulls, metrics
+   * Profile "default" only. "single": one NAT gateway for the whole VPC (about 33 USD a month plus
+   * data). If its zone fails, tasks in the other zones lose outbound access (image pulls, metrics
    * remote-write) but keep serving. "perAz": one per zone, no shared fate, N times the cost.
    */
   natGateways: NatMode;
@@ -34,11 +39,15 @@ export interface NetworkArgs {
 export class Network extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
   public readonly publicSubnetIds: pulumi.Output<string[]>;
-  public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** Where the internal load balancer lives: private (default) or isolated (small) subnets. */
+  public readonly loadBalancerSubnetIds: pulumi.Output<string[]>;
+  /** Where the tasks live: private subnets (default) or public ones with public IPs (small). */
+  public readonly taskSubnetIds: pulumi.Output<string[]>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:Network', name, {}, opts);
     if (args.availabilityZones < 2) throw new Error('Network: availabilityZones must be at least 2.');
+    const small = args.profile === 'small';
 
     const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
       cidrBlock: args.vpcCidr,
@@ -47,9 +56,9 @@ export class Network extends pulumi.ComponentResource {
       subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
       subnetSpecs: [
         { type: awsx.ec2.SubnetType.Public, cidrMask: PUBLIC_SUBNET_MASK },
-        { type: awsx.ec2.SubnetType.Private, cidrMask: PRIVATE_SUBNET_MASK },
+        { type: small ? awsx.ec2.SubnetType.Isolated : awsx.ec2.SubnetType.Private, cidrMask: PRIVATE_SUBNET_MASK },
       ],
-      natGateways: { strategy: NAT_STRATEGIES[args.natGateways] },
+      natGateways: { strategy: small ? awsx.ec2.NatGatewayStrategy.None : NAT_STRATEGIES[args.natGateways] },
       enableDnsHostnames: true,
       enableDnsSupport: true,
       tags: { ...args.tags },
@@ -57,7 +66,13 @@ export class Network extends pulumi.ComponentResource {
 
     this.vpcId = vpc.vpcId;
     this.publicSubnetIds = vpc.publicSubnetIds;
-    this.privateSubnetIds = vpc.privateSubnetIds;
-    this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
+    this.loadBalancerSubnetIds = small ? vpc.isolatedSubnetIds : vpc.privateSubnetIds;
+    this.taskSubnetIds = small ? vpc.publicSubnetIds : vpc.privateSubnetIds;
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      publicSubnetIds: this.publicSubnetIds,
+      loadBalancerSubnetIds: this.loadBalancerSubnetIds,
+      taskSubnetIds: this.taskSubnetIds,
+    });
   }
 }

@@ -1,196 +1,89 @@
-// The service on ECS Fargate: cluster (Container Insights on), task definition with the app and an
-// ADOT collector sidecar, the Fargate service behind the ALB target group, its log group, roles and
-// target-tracking autoscaling on CPU and on requests per target.
+// The Fargate service: cluster (Container Insights on), the tasks' security group, the ECS service
+// behind the target group running a TaskDefinition, and target-tracking autoscaling on CPU and on
+// requests per target. Optionally on Fargate Spot (capacity providers instead of a launch type).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { type CpuArchitecture, type LogLevel } from '../config';
-import { COLLECTOR_IMAGE } from './collector-config';
-import { APP_PORT, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, stopTimeoutSeconds } from './timeouts';
+import { APP_CONTAINER } from './task-definition';
+import { APP_PORT } from './timeouts';
 
-/** Name of the application container (the target the ALB forwards to). */
-export const APP_CONTAINER = 'app';
-/** Name of the ADOT collector sidecar. */
-export const COLLECTOR_CONTAINER = 'adot-collector';
-
-export interface ServiceArgs {
+export interface FargateServiceArgs {
   vpcId: pulumi.Input<string>;
-  /** One private subnet per availability zone; tasks get no public IP. */
-  privateSubnetIds: pulumi.Input<string[]>;
-  region: string;
-
-  image: string;
-  /** Non-root uid[:gid] the app runs as. */
-  containerUser: string;
-  /** ECS container health check (liveness, /health); must work without a shell or curl. */
-  healthCheckCommand: readonly string[];
-  cpu: number;
-  memory: number;
-  cpuArchitecture: CpuArchitecture;
-  logLevel: LogLevel;
-  logRetentionDays: number;
-  /** The service's readiness-drain delay and hard shutdown deadline (SHUTDOWN_DELAY_MS / SHUTDOWN_TIMEOUT_MS). */
-  shutdownDelayMs: number;
-  shutdownTimeoutMs: number;
+  /** Private subnets (default profile) or public ones (small profile, publicTasks). */
+  subnetIds: pulumi.Input<string[]>;
+  /** Give tasks public IPs: the small profile's tasks reach the internet without NAT. */
+  publicTasks: boolean;
+  /** Run on Fargate Spot (up to about 70% cheaper; AWS may stop a task with a 2-minute warning). */
+  fargateSpot: boolean;
+  taskDefinitionArn: pulumi.Input<string>;
 
   minTasks: number;
   maxTasks: number;
   cpuTargetPercent: number;
   requestsPerTargetPerMinute: number;
 
-  /** From the Edge component. */
-  albSecurityGroupId: pulumi.Input<string>;
+  /** From LoadBalancer. */
+  loadBalancerSecurityGroupId: pulumi.Input<string>;
   targetGroupArn: pulumi.Input<string>;
   requestCountResourceLabel: pulumi.Input<string>;
-  /** Listeners and rules that must exist before ECS registers targets (Edge.routing). */
+  /** Listeners and rules that must exist before ECS registers targets (the front's routing). */
   loadBalancerReady: pulumi.Resource[];
-
-  /** From the Metrics component. */
-  ampWorkspaceArn: pulumi.Input<string>;
-  collectorConfigParameterArn: pulumi.Input<string>;
 }
 
-const ecsTasksTrust = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-});
-
-export class Service extends pulumi.ComponentResource {
+export class FargateService extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>;
   public readonly serviceName: pulumi.Output<string>;
-  public readonly logGroupName: pulumi.Output<string>;
-  public readonly taskSecurityGroupId: pulumi.Output<string>;
-  public readonly taskRoleArn: pulumi.Output<string>;
+  public readonly securityGroupId: pulumi.Output<string>;
 
-  constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('observable-service:index:Service', name, {}, opts);
-    if (args.minTasks < 1 || args.minTasks > args.maxTasks) throw new Error(`Service: need 1 <= minTasks (${args.minTasks}) <= maxTasks (${args.maxTasks}).`);
-    if (args.shutdownDelayMs >= args.shutdownTimeoutMs) throw new Error('Service: shutdownDelayMs must be below shutdownTimeoutMs.');
-    const stopTimeout = stopTimeoutSeconds(args.shutdownTimeoutMs);
+  constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('observable-service:index:FargateService', name, {}, opts);
+    if (args.minTasks < 1 || args.minTasks > args.maxTasks) throw new Error(`FargateService: need 1 <= minTasks (${args.minTasks}) <= maxTasks (${args.maxTasks}).`);
 
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
       settings: [{ name: 'containerInsights', value: 'enabled' }],
     }, { parent: this });
+    if (args.fargateSpot) {
+      new aws.ecs.ClusterCapacityProviders(`${name}-capacity`, {
+        clusterName: cluster.name,
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+      }, { parent: this });
+    }
 
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: args.logRetentionDays }, { parent: this });
-
-    // Execution role: what ECS itself needs to start the task (pull the image, write logs, read the collector config).
-    const executionRole = new aws.iam.Role(`${name}-execution`, { assumeRolePolicy: ecsTasksTrust }, { parent: this });
-    new aws.iam.RolePolicyAttachment(`${name}-execution`, {
-      role: executionRole.name,
-      policyArn: aws.iam.ManagedPolicy.AmazonECSTaskExecutionRolePolicy,
-    }, { parent: this });
-    new aws.iam.RolePolicy(`${name}-execution-secrets`, {
-      role: executionRole.id,
-      policy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [{ Sid: 'ReadCollectorConfig', Effect: 'Allow', Action: ['ssm:GetParameters'], Resource: args.collectorConfigParameterArn }],
-      }),
-    }, { parent: this });
-
-    // Task role: what the containers may do. Only the collector calls AWS: remote-write to this one workspace.
-    const taskRole = new aws.iam.Role(`${name}-task`, { assumeRolePolicy: ecsTasksTrust }, { parent: this });
-    new aws.iam.RolePolicy(`${name}-task-remote-write`, {
-      role: taskRole.id,
-      policy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [{ Sid: 'RemoteWriteToOwnWorkspace', Effect: 'Allow', Action: ['aps:RemoteWrite'], Resource: args.ampWorkspaceArn }],
-      }),
-    }, { parent: this });
-
-    const taskSecurityGroup = new aws.ec2.SecurityGroup(`${name}-task`, {
+    const securityGroup = new aws.ec2.SecurityGroup(`${name}-task`, {
       vpcId: args.vpcId,
       description: `Tasks of ${name}: the app port from the load balancer only`,
       tags: { Name: `${name}-task` },
     }, { parent: this });
     new aws.vpc.SecurityGroupIngressRule(`${name}-task-from-alb`, {
-      securityGroupId: taskSecurityGroup.id,
+      securityGroupId: securityGroup.id,
       description: 'App port from the load balancer',
       ipProtocol: 'tcp',
       fromPort: APP_PORT,
       toPort: APP_PORT,
-      referencedSecurityGroupId: args.albSecurityGroupId,
+      referencedSecurityGroupId: args.loadBalancerSecurityGroupId,
     }, { parent: this });
     new aws.vpc.SecurityGroupEgressRule(`${name}-task-egress`, {
-      securityGroupId: taskSecurityGroup.id,
-      description: 'HTTPS out through NAT: image registry, AMP remote-write, SSM',
+      securityGroupId: securityGroup.id,
+      description: args.publicTasks ? 'HTTPS out: image registry, AMP remote-write' : 'HTTPS out through NAT: image registry, AMP remote-write',
       ipProtocol: 'tcp',
       fromPort: 443,
       toPort: 443,
       cidrIpv4: '0.0.0.0/0',
     }, { parent: this });
     new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-task`, {
-      securityGroupId: args.albSecurityGroupId,
+      securityGroupId: args.loadBalancerSecurityGroupId,
       description: 'Load balancer to the app port of the tasks',
       ipProtocol: 'tcp',
       fromPort: APP_PORT,
       toPort: APP_PORT,
-      referencedSecurityGroupId: taskSecurityGroup.id,
-    }, { parent: this });
-
-    const logConfiguration = (streamPrefix: string) => ({
-      logDriver: 'awslogs',
-      options: { 'awslogs-group': logGroup.name, 'awslogs-region': args.region, 'awslogs-stream-prefix': streamPrefix },
-    });
-
-    // Plain values only: anything secret goes in `secrets` (resolved by ECS from SSM / Secrets Manager).
-    const environment: Record<string, string> = {
-      PORT: String(APP_PORT),
-      HOST: '0.0.0.0',
-      LOG_LEVEL: args.logLevel,
-      SHUTDOWN_DELAY_MS: String(args.shutdownDelayMs),
-      SHUTDOWN_TIMEOUT_MS: String(args.shutdownTimeoutMs),
-      KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS),
-      HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
-    };
-
-    const containerDefinitions = pulumi.jsonStringify([
-      {
-        name: APP_CONTAINER,
-        image: args.image,
-        essential: true,
-        user: args.containerUser,
-        readonlyRootFilesystem: true,
-        // tini-like init as PID 1: forwards SIGTERM to node and reaps zombies.
-        linuxParameters: { initProcessEnabled: true },
-        portMappings: [{ containerPort: APP_PORT, protocol: 'tcp', name: 'http' }],
-        environment: Object.entries(environment).map(([envName, value]) => ({ name: envName, value })),
-        healthCheck: { command: args.healthCheckCommand, interval: 15, timeout: 5, retries: 3, startPeriod: 10 },
-        // SIGTERM -> the service drains and exits before SHUTDOWN_TIMEOUT_MS; SIGKILL only after this.
-        stopTimeout,
-        // The only writable path; node may need it for temporary files.
-        mountPoints: [{ sourceVolume: 'app-tmp', containerPath: '/tmp', readOnly: false }],
-        logConfiguration: logConfiguration(APP_CONTAINER),
-      },
-      {
-        name: COLLECTOR_CONTAINER,
-        image: COLLECTOR_IMAGE,
-        // Losing metrics must not take the service down.
-        essential: false,
-        readonlyRootFilesystem: true,
-        // The collector reads its whole config from this variable (AWS's documented ECS setup).
-        secrets: [{ name: 'AOT_CONFIG_CONTENT', valueFrom: args.collectorConfigParameterArn }],
-        mountPoints: [{ sourceVolume: 'collector-tmp', containerPath: '/tmp', readOnly: false }],
-        logConfiguration: logConfiguration(COLLECTOR_CONTAINER),
-      },
-    ]);
-
-    const taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
-      family: name,
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: String(args.cpu),
-      memory: String(args.memory),
-      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: args.cpuArchitecture },
-      executionRoleArn: executionRole.arn,
-      taskRoleArn: taskRole.arn,
-      volumes: [{ name: 'app-tmp' }, { name: 'collector-tmp' }],
-      containerDefinitions,
+      referencedSecurityGroupId: securityGroup.id,
     }, { parent: this });
 
     const service = new aws.ecs.Service(`${name}-service`, {
       cluster: cluster.arn,
-      launchType: 'FARGATE',
-      taskDefinition: taskDefinition.arn,
+      ...(args.fargateSpot
+        ? { capacityProviderStrategies: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }] }
+        : { launchType: 'FARGATE' }),
+      taskDefinition: args.taskDefinitionArn,
       desiredCount: args.minTasks,
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
@@ -200,9 +93,9 @@ export class Service extends pulumi.ComponentResource {
       waitForSteadyState: true,
       healthCheckGracePeriodSeconds: 30,
       networkConfiguration: {
-        subnets: args.privateSubnetIds,
-        securityGroups: [taskSecurityGroup.id],
-        assignPublicIp: false,
+        subnets: args.subnetIds,
+        securityGroups: [securityGroup.id],
+        assignPublicIp: args.publicTasks,
       },
       loadBalancers: [{ targetGroupArn: args.targetGroupArn, containerName: APP_CONTAINER, containerPort: APP_PORT }],
       propagateTags: 'SERVICE',
@@ -239,15 +132,7 @@ export class Service extends pulumi.ComponentResource {
 
     this.clusterName = cluster.name;
     this.serviceName = service.name;
-    this.logGroupName = logGroup.name;
-    this.taskSecurityGroupId = taskSecurityGroup.id;
-    this.taskRoleArn = taskRole.arn;
-    this.registerOutputs({
-      clusterName: this.clusterName,
-      serviceName: this.serviceName,
-      logGroupName: this.logGroupName,
-      taskSecurityGroupId: this.taskSecurityGroupId,
-      taskRoleArn: this.taskRoleArn,
-    });
+    this.securityGroupId = securityGroup.id;
+    this.registerOutputs({ clusterName: this.clusterName, serviceName: this.serviceName, securityGroupId: this.securityGroupId });
   }
 }

@@ -2,8 +2,15 @@
 // Kept in one file so a change to one side cannot silently break the other.
 import { MAX_STOP_TIMEOUT_SECONDS, STOP_TIMEOUT_MARGIN_SECONDS } from '../config';
 
-/** The service's PORT (and the only port the container exposes). */
+/** The service's PORT: the only port the load balancer forwards to. */
 export const APP_PORT = 8080;
+
+/**
+ * The service's METRICS_PORT: a second listener serving only /metrics, reached by the collector in
+ * the same task over 127.0.0.1 and by nothing else (no target group, listener or security group
+ * names it), so no spelling of the path can reach the metrics through the load balancer.
+ */
+export const METRICS_PORT = 9464;
 
 /** ALB idle timeout (the AWS default, stated explicitly). */
 export const ALB_IDLE_TIMEOUT_SECONDS = 60;

@@ -11,7 +11,9 @@ export const MOCK_AMP_ENDPOINT = `https://aps-workspaces.${MOCK_REGION}.amazonaw
 export const MOCK_CLOUDFRONT_PREFIX_LIST_ID = 'pl-4fa04526';
 export const MOCK_CLOUDFRONT_DOMAIN = 'd111111abcdef8.cloudfront.net';
 export const MOCK_GRAFANA_ENDPOINT = `g-abcdef0123.grafana-workspace.${MOCK_REGION}.amazonaws.com`;
-export const MOCK_ORIGIN_SECRET = 'mock-origin-secret-0123456789abcdefghijkl';
+/** The group CloudFront creates in the VPC with the first VPC origin there. */
+export const MOCK_VPC_ORIGIN_SG_ID = 'sg-0c10d0f0a0b0c0d0e';
+export const MOCK_ELB_ACCOUNT_ARN = 'arn:aws:iam::156460612806:root';
 export const MOCK_ZONE_ID = 'Z0123456789ABCDEFGHIJ';
 export const MOCK_VPC_ID = 'vpc-0123456789abcdef0';
 
@@ -22,8 +24,9 @@ const AWSX_DEFAULT_ZONES = 3;
  * The subnet ids the mock awsx Vpc reports, one per availability zone in zone order: what its
  * provider would return as `publicSubnetIds` / `privateSubnetIds`. Tests compare against these.
  */
-export function mockSubnetIds(type: 'Public' | 'Private', zones: number): string[] {
-  return Array.from({ length: zones }, (_, zone) => `subnet-0${type === 'Public' ? 'a' : 'b'}${String(zone).padStart(15, '0')}`);
+export function mockSubnetIds(type: 'Public' | 'Private' | 'Isolated', zones: number): string[] {
+  const letter = { Public: 'a', Private: 'b', Isolated: 'c' }[type];
+  return Array.from({ length: zones }, (_, zone) => `subnet-0${letter}${String(zone).padStart(15, '0')}`);
 }
 
 /**
@@ -34,12 +37,12 @@ function awsxVpcState(inputs: Record<string, unknown>): Record<string, unknown> 
   const zoneNames = inputs.availabilityZoneNames as string[] | undefined;
   const zones = zoneNames?.length ?? (inputs.numberOfAvailabilityZones as number | undefined) ?? AWSX_DEFAULT_ZONES;
   const specs = (inputs.subnetSpecs as { type: string }[] | undefined) ?? [{ type: 'Private' }, { type: 'Public' }];
-  const idsOf = (type: 'Public' | 'Private') => (specs.some((spec) => spec.type === type) ? mockSubnetIds(type, zones) : []);
+  const idsOf = (type: 'Public' | 'Private' | 'Isolated') => (specs.some((spec) => spec.type === type) ? mockSubnetIds(type, zones) : []);
   return {
     vpcId: MOCK_VPC_ID,
     publicSubnetIds: idsOf('Public'),
     privateSubnetIds: idsOf('Private'),
-    isolatedSubnetIds: [],
+    isolatedSubnetIds: idsOf('Isolated'),
   };
 }
 
@@ -76,8 +79,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
       return { ...state, serviceAccountId: '7' };
     case 'aws:grafana/workspaceServiceAccountToken:WorkspaceServiceAccountToken':
       return { ...state, key: 'glsa_mock_token', serviceAccountTokenId: '8' };
-    case 'random:index/randomPassword:RandomPassword':
-      return { result: MOCK_ORIGIN_SECRET };
+    case 'aws:cloudfront/vpcOrigin:VpcOrigin':
+      return { ...state, etag: 'ETAG1' };
     case 'aws:acm/certificate:Certificate':
       return {
         ...state,
@@ -90,8 +93,8 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
       };
     case 'aws:route53/record:Record':
       return { ...state, fqdn: String(inputs.name).replace(/\.$/, '') };
-    case 'aws:ssm/parameter:Parameter':
-      return { ...state, arn: `arn:aws:ssm:${MOCK_REGION}:${MOCK_ACCOUNT}:parameter/${name}` };
+    case 'aws:ecs/taskDefinition:TaskDefinition':
+      return { ...state, arn: `arn:aws:ecs:${MOCK_REGION}:${MOCK_ACCOUNT}:task-definition/${String(inputs.family)}:1` };
     default:
       return state;
   }
@@ -122,6 +125,10 @@ export function createMocks(recorded: RecordedResource[], calls: RecordedCall[])
           return { name: MOCK_REGION, region: MOCK_REGION };
         case 'aws:ec2/getManagedPrefixList:getManagedPrefixList':
           return { id: MOCK_CLOUDFRONT_PREFIX_LIST_ID, name: args.inputs.name, addressFamily: 'IPv4' };
+        case 'aws:ec2/getSecurityGroup:getSecurityGroup':
+          return { id: MOCK_VPC_ORIGIN_SG_ID, name: 'CloudFront-VPCOrigins-Service-SG', vpcId: MOCK_VPC_ID, filters: args.inputs.filters };
+        case 'aws:elb/getServiceAccount:getServiceAccount':
+          return { id: '156460612806', arn: MOCK_ELB_ACCOUNT_ARN };
         case 'aws:route53/getZone:getZone':
           return { zoneId: MOCK_ZONE_ID, name: args.inputs.name, id: MOCK_ZONE_ID };
         case 'aws:cloudfront/getCachePolicy:getCachePolicy':
