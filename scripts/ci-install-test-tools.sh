@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what `npm test` needs beyond Node.js, from Debian's packages, when it is missing:
-# promtool and prometheus (observability tests), git and rsync (gitlab-ci-local in the pipeline
+# promtool and prometheus, and amtool (observability tests), git and rsync (gitlab-ci-local in the pipeline
 # tests), shellcheck (the scripts/ lint test). Machines that have them install nothing.
 set -euo pipefail
 
 declare -A package_for=(
   [promtool]=prometheus
   [prometheus]=prometheus
+  [amtool]=prometheus-alertmanager
   [git]=git
   [rsync]=rsync
   [shellcheck]=shellcheck

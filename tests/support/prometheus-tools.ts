@@ -15,11 +15,11 @@ const IMAGE_OF: Readonly<Record<PrometheusTool, 'prom/prometheus' | 'prom/alertm
   amtool: 'prom/alertmanager',
 };
 
-/** Debian packages, for the "install" message. */
-const DEBIAN_PACKAGE_OF: Readonly<Record<PrometheusTool, string>> = {
-  promtool: 'prometheus',
-  prometheus: 'prometheus',
-  amtool: 'prometheus-alertmanager',
+/** Packages that ship each tool, for the "install" message (Homebrew's alertmanager has amtool). */
+const PACKAGE_OF: Readonly<Record<PrometheusTool, { debian: string; homebrew: string }>> = {
+  promtool: { debian: 'prometheus', homebrew: 'prometheus' },
+  prometheus: { debian: 'prometheus', homebrew: 'prometheus' },
+  amtool: { debian: 'prometheus-alertmanager', homebrew: 'alertmanager' },
 };
 
 /** A host path the command reads (or, if writable, writes); Docker mounts it at the same path. */
@@ -64,7 +64,7 @@ export function prometheusTool(tool: PrometheusTool, args: string[], mounts: Mou
   const image = pinnedImage(IMAGE_OF[tool]);
   if (!dockerWorks) {
     throw new Error(
-      `${tool} not found: install it (Debian/Ubuntu: apt-get install ${DEBIAN_PACKAGE_OF[tool]}; macOS: brew install ${DEBIAN_PACKAGE_OF[tool]}) or Docker to run ${image}`,
+      `${tool} not found: install it (Debian/Ubuntu: apt-get install ${PACKAGE_OF[tool].debian}; macOS: brew install ${PACKAGE_OF[tool].homebrew}) or Docker to run ${image}`,
     );
   }
   const user = `${process.getuid?.() ?? 65534}:${process.getgid?.() ?? 65534}`;
