@@ -1,4 +1,5 @@
 // Latency summaries: nearest-rank percentiles over every recorded sample (no sampling, no buckets).
+import { percentile } from '../../support/stats';
 
 export interface LatencySummary {
   count: number;
@@ -6,13 +7,6 @@ export interface LatencySummary {
   p90: number;
   p99: number;
   max: number;
-}
-
-/** Nearest-rank percentile of an ascending array; 0 for an empty one. */
-export function percentile(sortedAscending: readonly number[], fraction: number): number {
-  if (sortedAscending.length === 0) return 0;
-  const rank = Math.ceil(fraction * sortedAscending.length);
-  return sortedAscending[Math.min(sortedAscending.length, Math.max(1, rank)) - 1] ?? 0;
 }
 
 export function summarize(latenciesMs: readonly number[]): LatencySummary {
