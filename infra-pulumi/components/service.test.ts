@@ -1,0 +1,28 @@
+import * as assert from 'node:assert/strict';
+import { suite } from 'uvu';
+import { construct, inputOf, resolved } from '../testing/component';
+import { FargateService, type FargateServiceArgs } from './service';
+import { APP_PORT } from './timeouts';
+
+const T = { service: 'aws:ecs/service:Service', ingress: 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule', capacity: 'aws:ecs/clusterCapacityProviders:ClusterCapacityProviders' };
+const args: FargateServiceArgs = {
+  vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'], publicTasks: false, fargateSpot: false, taskDefinitionArn: 'arn:td:1',
+  minTasks: 2, maxTasks: 4, cpuTargetPercent: 60, requestsPerTargetPerMinute: 1000,
+  loadBalancerSecurityGroupId: 'sg-alb', targetGroupArn: 'arn:tg', requestCountResourceLabel: 'app/x/1/targetgroup/y/2', loadBalancerReady: [],
+};
+
+const test = suite('FargateService');
+test('the tasks admit only the load balancer, on the app port', async () => {
+  const built = await construct('svc', () => new FargateService('svc', args), [T.service, T.ingress]);
+  await resolved(built.component.serviceName);
+  assert.deepEqual(built.ofType(T.ingress).map((r) => [inputOf(r, 'referencedSecurityGroupId'), inputOf(r, 'fromPort'), inputOf(r, 'toPort')]), [['sg-alb', APP_PORT, APP_PORT]]);
+  assert.equal(inputOf(built.one(T.service), 'launchType'), 'FARGATE');
+});
+test('public tasks get public IPs; Fargate Spot replaces the launch type with a capacity provider', async () => {
+  const built = await construct('svc2', () => new FargateService('svc2', { ...args, publicTasks: true, fargateSpot: true, minTasks: 1, maxTasks: 1 }), [T.service, T.capacity]);
+  const service = built.one(T.service);
+  assert.equal(inputOf<{ assignPublicIp: boolean }>(service, 'networkConfiguration').assignPublicIp, true);
+  assert.equal(inputOf(service, 'launchType'), undefined);
+  assert.deepEqual(inputOf(service, 'capacityProviderStrategies'), [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
+});
+test.run();
