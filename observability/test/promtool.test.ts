@@ -1,9 +1,11 @@
 // The shipped Prometheus config, rules and rule unit tests, checked by promtool itself.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { prometheusTool } from '../../tests/support/prometheus-tools';
-import { PROMETHEUS_CONFIG, PROMETHEUS_DIR } from './lib/paths';
+import { parse } from 'yaml';
+import { COMPOSE_FILE, PROMETHEUS_CONFIG, PROMETHEUS_DIR } from './lib/paths';
 import { ruleFilePaths, ruleTestFilePaths } from './lib/rule-files';
 
 function promtool(...args: string[]): string {
@@ -33,3 +35,25 @@ checks('every promtool rule unit test passes', () => {
 });
 
 checks.run();
+
+const monitors = suite('prometheus.yml and the local stack');
+
+monitors('Prometheus scrapes the app, itself and the Alertmanager it sends alerts to, by their compose service names', () => {
+  const config = parse(readFileSync(PROMETHEUS_CONFIG, 'utf8')) as {
+    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+  };
+  const targetsOf = (job: string) =>
+    config.scrape_configs.filter((scrape) => scrape.job_name === job).flatMap((scrape) => scrape.static_configs.flatMap((s) => s.targets));
+  assert.equal(targetsOf('app'), ['app:8080']);
+  assert.equal(targetsOf('prometheus'), ['localhost:9090']);
+  assert.equal(targetsOf('alertmanager'), ['alertmanager:9093']);
+  assert.equal(config.alerting.alertmanagers.flatMap((am) => am.static_configs.flatMap((s) => s.targets)), ['alertmanager:9093']);
+
+  const services = Object.keys((parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: Record<string, unknown> }).services);
+  for (const service of ['app', 'prometheus', 'alertmanager']) {
+    assert.ok(services.includes(service), `docker-compose.yml has no service ${service} for prometheus.yml to reach`);
+  }
+});
+
+monitors.run();
