@@ -1,58 +1,123 @@
 #!/bin/sh
-# Smoke test of the live service after a deploy:
-#   GET  <url>/health        -> 200, body "OK I'm healthy"
-#   GET  <url>/metrics       -> 403 (metrics are for the in-task collector, never public)
-#   GET  http://<host>/health -> redirect (301/302/307/308) to https://
-# Usage: ci-smoke-test.sh <https-url> [<http-url>]; the http URL defaults to <https-url> with
-# http://. A failure exits non-zero and prints how to roll back.
-# Runs in curlimages/curl (Alpine: busybox ash, which has pipefail; POSIX sh had none).
+# Smoke test of the live service after a deploy, retried until a deadline because a fresh
+# deployment answers 503s, refuses connections or fails DNS while the CDN settles.
+#   GET  <url>/health           -> 200, body exactly "OK I'm healthy"
+#   GET  <url><metrics spelling> -> never the metrics (literal, percent-encoded, dot segments,
+#                                  other case): a 2xx or an exposition body fails at once
+#   GET  <http-url>/health      -> 301/302/307/308 to https://
+# Usage: ci-smoke-test.sh <https-url>
+#   SMOKE_TIMEOUT_S   give up after this many seconds (default 300: a new CloudFront
+#                     distribution can take minutes to answer everywhere)
+#   SMOKE_INTERVAL_S  pause between attempts (default 10)
+#   SMOKE_HTTP_URL    the plain-HTTP side (default: <https-url> with http://)
+# One attempt writes each body to a fresh file, so a failed attempt's body never prefixes the
+# next one (curl --retry --output - does that), and any failure is retried, not only those
+# curl --retry knows. Runs in curlimages/curl (busybox ash, which has pipefail).
 # shellcheck disable=SC3040
 set -euo pipefail
+set -f
 
-url=${1:?usage: ci-smoke-test.sh <https-url> [<http-url>]}
+url=${1:?usage: ci-smoke-test.sh <https-url>}
 url=${url%/}
-http_url=${2:-http://${url#https://}}
+http_url=${SMOKE_HTTP_URL:-http://${url#https://}}
 http_url=${http_url%/}
-failures=0
-
-retries=${SMOKE_RETRIES:-3}
-
-# Bounded: a few tries while a fresh deployment settles behind the CDN, then a clear verdict.
-fetch() { curl --silent --show-error --max-time 10 --retry "$retries" --retry-delay 5 "$@"; }
-
-check() {
-  if [ "$2" = "$3" ]; then
-    echo "ok    $1"
-  else
-    echo "FAIL  $1: expected $3, got $2"
-    failures=$((failures + 1))
-  fi
-}
-
-body=$(fetch --output - --write-out '\n%{http_code}' "$url/health" || true)
-check "GET $url/health status" "$(printf '%s' "$body" | tail -n 1)" 200
-check "GET $url/health body" "$(printf '%s' "$body" | sed '$d')" "OK I'm healthy"
-
-check "GET $url/metrics is not public" \
-  "$(fetch --output /dev/null --write-out '%{http_code}' "$url/metrics" || true)" 403
-
-redirect=$(fetch --output /dev/null --write-out '%{http_code} %{redirect_url}' "$http_url/health" || true)
-case "$redirect" in
-  30[1278]\ https://*) check "GET $http_url/health redirects to https://" yes yes ;;
-  *) check "GET $http_url/health redirects to https://" "$redirect" "301 https://..." ;;
+timeout_s=${SMOKE_TIMEOUT_S:-300}
+interval_s=${SMOKE_INTERVAL_S:-10}
+case "$timeout_s$interval_s" in
+  *[!0-9]*) echo "ci-smoke-test: SMOKE_TIMEOUT_S and SMOKE_INTERVAL_S must be whole seconds" >&2; exit 2 ;;
 esac
 
-if [ "$failures" -gt 0 ]; then
+# Spellings a path rule for /metrics would not match but a lenient router might serve.
+METRICS_PATHS='/metrics /metrics/ /Metrics /METRICS /%6detrics /%6Detrics /metric%73 /%2fmetrics /./metrics /x/../metrics //metrics /metrics?x=1 /metrics%3Fx=1'
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+deadline=$(($(date +%s) + timeout_s))
+attempt=0
+
+# One request: sets $status (000: no HTTP answer at all), $redirect and $body (a fresh file).
+# --path-as-is sends dot segments unresolved, as an attacker would.
+request_number=0
+request() {
+  request_number=$((request_number + 1))
+  body="$work/body.$attempt.$request_number"
+  remaining=$((deadline - $(date +%s)))
+  [ "$remaining" -ge 1 ] || remaining=1
+  [ "$remaining" -le 10 ] || remaining=10
+  curl --silent --path-as-is --max-time "$remaining" --output "$body" \
+    --write-out '%{http_code} %{redirect_url}' "$1" > "$work/meta" 2>/dev/null || true
+  status=000 redirect=''
+  read -r status redirect < "$work/meta" || true
+  status=${status:-000}
+  [ -f "$body" ] || : > "$body"
+}
+
+leaked=''
+problems=''
+problem() { problems="$problems
+  - $1"; }
+
+check_once() {
+  problems=''
+  request "$url/health"
+  if [ "$status" != 200 ]; then
+    problem "GET $url/health: expected 200, got $status"
+  elif [ "$(cat "$body")" != "OK I'm healthy" ]; then
+    problem "GET $url/health: expected body \"OK I'm healthy\", got \"$(head -c 200 "$body")\""
+  fi
+
+  # shellcheck disable=SC2086 # one word per spelling; set -f keeps ? from globbing
+  for path in $METRICS_PATHS; do
+    request "$url$path"
+    if [ "$status" = 000 ]; then
+      problem "GET $url$path: no answer"
+    elif grep -Eq '^# (HELP|TYPE) ' "$body" || [ "${status#2}" != "$status" ]; then
+      leaked="GET $url$path answered $status with $(head -c 120 "$body" | tr '\n' ' ')"
+      return 1
+    fi
+  done
+
+  request "$http_url/health"
+  case "$status $redirect" in
+    30[1278]\ https://*) ;;
+    *) problem "GET $http_url/health: expected a redirect to https://, got $status $redirect" ;;
+  esac
+  [ -z "$problems" ]
+}
+
+rollback_help() {
   cat <<ROLLBACK
 
-Smoke test FAILED ($failures check(s)) against $url: the new version is live but not healthy.
-Roll back, then fix forward:
-  1. GitLab: Operate > Environments > production > Rollback environment on the last good
-     deployment. That re-runs its deploy job, which deploys that pipeline's image digest
-     (or \$DOCKERHUB_REPO:<its commit SHA> once its artifacts have expired).
-  2. Or revert the merge on the default branch (git revert -m 1 <merge-sha>, push or merge it):
-     the new pipeline tests, publishes and deploys the previous code.
+Smoke test FAILED against $url: the new version may be live but is not healthy.
+Roll back, then fix forward (docs/ci-cd.md, "Rolling back"):
+  1. Run the manual \`rollback\` job of the latest default-branch pipeline with the variable
+     ROLLBACK_IMAGE=<repo>@sha256:<digest of the last good image> (its deploy job's log names it).
+     It deploys that image with the current infrastructure program, confirms the rollout and
+     smoke-tests it.
+  2. Or revert the merge on the default branch (git revert -m 1 <merge-sha>, merge it): the new
+     pipeline tests, publishes and deploys the previous code.
+  GitLab's "Rollback environment" re-runs an old deploy job, which applies that commit's whole
+  Pulumi program (undoing infrastructure added since) and runs no smoke test: avoid it.
 ROLLBACK
-  exit 1
-fi
-echo "Smoke test passed against $url"
+}
+
+while :; do
+  attempt=$((attempt + 1))
+  if check_once; then
+    echo "Smoke test passed against $url (attempt $attempt)"
+    exit 0
+  fi
+  if [ -n "$leaked" ]; then
+    echo "FAIL  the metrics are public: $leaked"
+    rollback_help
+    exit 1
+  fi
+  now=$(date +%s)
+  if [ $((now + interval_s)) -ge "$deadline" ]; then
+    echo "FAIL  after $attempt attempt(s) in ${timeout_s}s:$problems"
+    rollback_help
+    exit 1
+  fi
+  echo "attempt $attempt not healthy yet, retrying in ${interval_s}s:$problems"
+  [ "$interval_s" -eq 0 ] || sleep "$interval_s"
+done
