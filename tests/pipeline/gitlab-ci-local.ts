@@ -74,6 +74,30 @@ export const SCENARIOS = {
   },
 } satisfies Record<string, Scenario>;
 
+/** The CI/CD variables docs/ci-cd.md tells a maintainer to set (non-secret stand-ins). */
+export const PROJECT_VARIABLES: Readonly<Record<string, string>> = {
+  DOCKERHUB_REPO: 'acme/observable-service',
+  DEPLOY_ROLE_ARN: 'arn:aws:iam::123456789012:role/observable-deploy',
+  PREVIEW_ROLE_ARN: 'arn:aws:iam::123456789012:role/observable-preview',
+  PULUMI_ORG: 'acme',
+  PULUMI_OIDC_TEAM: 'previewers',
+};
+
+/** A scenario with more variables set (`undefined` leaves one out, as in a fork). */
+export function withVariables(scenario: Scenario, variables: Readonly<Record<string, string | undefined>>): Scenario {
+  const merged: Record<string, string> = { ...scenario.variables };
+  const unset = [...scenario.unset];
+  for (const [name, value] of Object.entries(variables)) {
+    if (value === undefined) {
+      delete merged[name];
+      unset.push(name);
+    } else {
+      merged[name] = value;
+    }
+  }
+  return { variables: merged, unset };
+}
+
 export interface ListedJob {
   name: string;
   stage: string;
@@ -129,6 +153,9 @@ export function checkout(options: { files?: readonly string[]; ciFile?: string }
   git(dir, 'remote', 'add', 'origin', `https://gitlab.com/${PROJECT_PATH}.git`);
   git(dir, 'add', '--all');
   git(dir, 'commit', '--quiet', '--no-verify', '--message', 'pipeline test checkout');
+  // As a clone has them: origin/main and origin/HEAD (rules:changes compares against them).
+  git(dir, 'update-ref', 'refs/remotes/origin/main', 'HEAD');
+  git(dir, 'symbolic-ref', 'refs/remotes/origin/HEAD', 'refs/remotes/origin/main');
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
