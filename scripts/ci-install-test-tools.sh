@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `npm test` needs beyond Node.js, from Debian's packages, when it is missing:
 # promtool and prometheus, and amtool (observability tests), git and rsync (gitlab-ci-local in the pipeline
-# tests), shellcheck (the scripts/ lint test). Machines that have them install nothing.
+# tests), shellcheck (the scripts/ lint test), busybox (the /bin/sh scripts are tested under the ash
+# that Alpine-based CI images run them with). Machines that have them install nothing.
 set -euo pipefail
 
 declare -A package_for=(
@@ -11,6 +12,7 @@ declare -A package_for=(
   [git]=git
   [rsync]=rsync
   [shellcheck]=shellcheck
+  [busybox]=busybox
 )
 
 missing=()

@@ -1,7 +1,8 @@
 // The shell scripts CI runs: shellcheck-clean, strict, present and executable; each run for real
 // against local stand-ins: stub HTTP servers on 127.0.0.1 for the live service, and fake `pulumi`,
 // `docker`, `dockerd`, `curl`, `flyctl` and `node` on PATH that record their arguments.
-// CI runs the /bin/sh scripts under busybox ash; here bash stands in (Debian's dash has no pipefail).
+// CI runs the /bin/sh scripts under busybox ash (Alpine images): so do these tests where busybox is
+// installed, else bash stands in (Debian's dash has no pipefail).
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -96,9 +97,25 @@ interface Run {
   output: string;
 }
 
-async function run(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): Promise<Run> {
+const hasBusybox = ((): boolean => {
   try {
-    const { stdout, stderr } = await execFileAsync('bash', [script, ...args], { env, cwd });
+    execFileSync('busybox', ['true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The interpreter CI uses for a script: bash for #!/usr/bin/env bash, busybox ash for #!/bin/sh. */
+function interpreter(script: string): string[] {
+  const posix = fs.readFileSync(script, 'utf8').startsWith('#!/bin/sh\n');
+  return posix && hasBusybox ? ['busybox', 'sh'] : ['bash'];
+}
+
+async function run(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): Promise<Run> {
+  const [shell, ...shellArgs] = interpreter(script);
+  try {
+    const { stdout, stderr } = await execFileAsync(shell as string, [...shellArgs, script, ...args], { env, cwd });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code?: number; stdout?: string; stderr?: string };
