@@ -1,18 +1,17 @@
-// promtool, prometheus and amtool for tests: on PATH first, else in the prom/prometheus and
-// prom/alertmanager images that docker-compose.yml pins, run through Docker. With neither, fail
+// promtool, prometheus and amtool for tests: on PATH first, else in the Prometheus and
+// Alertmanager images that docker-compose.yml pins, run through Docker. With neither, fail
 // with one line saying what to install: tests that need them never skip.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './repo';
+import { composeImage } from './docker';
 
 export type PrometheusTool = 'promtool' | 'prometheus' | 'amtool';
 
-/** The image that ships each tool (its binary is /bin/<tool> there). */
-const IMAGE_OF: Readonly<Record<PrometheusTool, 'prom/prometheus' | 'prom/alertmanager'>> = {
-  promtool: 'prom/prometheus',
-  prometheus: 'prom/prometheus',
-  amtool: 'prom/alertmanager',
+/** The compose service whose image ships each tool (its binary is /bin/<tool> there). */
+const SERVICE_OF: Readonly<Record<PrometheusTool, 'prometheus' | 'alertmanager'>> = {
+  promtool: 'prometheus',
+  prometheus: 'prometheus',
+  amtool: 'alertmanager',
 };
 
 /** Packages that ship each tool, for the "install" message (Homebrew's alertmanager has amtool). */
@@ -35,13 +34,19 @@ export interface Command {
   origin: string;
 }
 
-/** The `<name>:<tag>` docker-compose.yml runs for `name`: the one place that holds its version. */
-export function pinnedImage(name: string): string {
-  const composeFile = path.join(REPO_ROOT, 'docker-compose.yml');
-  const escaped = name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const image = new RegExp(`image:\\s*["']?(${escaped}:[\\w.-]+)`).exec(readFileSync(composeFile, 'utf8'))?.[1];
-  if (image === undefined) throw new Error(`docker-compose.yml runs no ${name}:<tag> image`);
-  return image;
+/** The mounts Docker needs: one per path (Docker refuses duplicates), none under a folder already mounted as well. */
+function distinctMounts(mounts: readonly Mount[]): Mount[] {
+  const kept: Mount[] = [];
+  for (const mount of [...mounts].sort((a, b) => a.path.length - b.path.length)) {
+    const same = kept.find((other) => other.path === mount.path);
+    if (same) {
+      same.writable = same.writable === true || mount.writable === true;
+      continue;
+    }
+    const covered = kept.some((other) => mount.path.startsWith(`${other.path}${path.sep}`) && (other.writable === true || mount.writable !== true));
+    if (!covered) kept.push({ ...mount });
+  }
+  return kept;
 }
 
 function succeeds(file: string, args: string[]): boolean {
@@ -61,7 +66,7 @@ export function prometheusTool(tool: PrometheusTool, args: string[], mounts: Mou
   if (onPath.get(tool)) return { file: tool, args, origin: 'PATH' };
 
   dockerWorks ??= succeeds('docker', ['version', '--format', '{{.Server.Version}}']);
-  const image = pinnedImage(IMAGE_OF[tool]);
+  const image = composeImage(SERVICE_OF[tool]);
   if (!dockerWorks) {
     throw new Error(
       `${tool} not found: install it (Debian/Ubuntu: apt-get install ${PACKAGE_OF[tool].debian}; macOS: brew install ${PACKAGE_OF[tool].homebrew}) or Docker to run ${image}`,
@@ -73,7 +78,7 @@ export function prometheusTool(tool: PrometheusTool, args: string[], mounts: Mou
     file: 'docker',
     args: [
       'run', '--rm', '--network', 'host', '--user', user,
-      ...mounts.flatMap(({ path: mounted, writable }) => ['--volume', `${mounted}:${mounted}${writable ? '' : ':ro'}`]),
+      ...distinctMounts(mounts).flatMap(({ path: mounted, writable }) => ['--volume', `${mounted}:${mounted}${writable ? '' : ':ro'}`]),
       '--entrypoint', `/bin/${tool}`,
       image,
       ...args,
