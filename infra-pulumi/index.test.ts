@@ -147,7 +147,7 @@ const runs = {
   noGrafana: runProgram({ grafana: 'false' }),
   small: runProgram({ profile: 'small', fargateSpot: 'true' }, 'small'),
   extras: runProgram({
-    grafanaVersion: '10.4', grafanaAdmins: '["group:g-admins","user:u-alice"]', grafanaViewers: '["group:g-viewers"]',
+    grafanaVersion: '10.4', grafanaAdmins: '["group:g-admins","user:u-alice"]', grafanaEditors: '["user:u-bob"]', grafanaViewers: '["group:g-viewers"]',
     iamPermissionsBoundaryArn: BOUNDARY, imageCredentialsSecretArn: REGISTRY_SECRET, scrapeIntervalSeconds: '30',
   }, 'extras'),
   scrape60: runProgram({ scrapeIntervalSeconds: '60' }),
@@ -651,7 +651,12 @@ grafana('sign-in needs no console step: Identity Center groups and users get the
   const associations = run.ofType(T.roleAssociation).map((a) => [input<string>(a, 'role'), input(a, 'groupIds'), input(a, 'userIds'), input(a, 'workspaceId')])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   const workspaceId = idOf(run.one(T.grafanaWorkspace));
-  assert.deepEqual(associations, [['ADMIN', ['g-admins'], ['u-alice'], workspaceId], ['VIEWER', ['g-viewers'], [], workspaceId]]);
+  // An empty list is left out: an association names groups, users or both.
+  assert.deepEqual(associations, [
+    ['ADMIN', ['g-admins'], ['u-alice'], workspaceId],
+    ['EDITOR', undefined, ['u-bob'], workspaceId],
+    ['VIEWER', ['g-viewers'], undefined, workspaceId],
+  ]);
   assert.equal((await runs.cloudfront).ofType(T.roleAssociation).length, 0);
 });
 grafana.run();

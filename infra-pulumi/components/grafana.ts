@@ -117,8 +117,9 @@ export class ManagedGrafana extends pulumi.ComponentResource {
       new aws.grafana.RoleAssociation(`${name}-grafana-${association.role.toLowerCase()}`, {
         workspaceId: workspace.id,
         role: association.role,
-        groupIds: [...association.groupIds],
-        userIds: [...association.userIds],
+        // Left out rather than empty: an association names groups, users or both.
+        groupIds: association.groupIds.length > 0 ? [...association.groupIds] : undefined,
+        userIds: association.userIds.length > 0 ? [...association.userIds] : undefined,
       }, { parent: this });
     }
 

@@ -41,12 +41,13 @@ export class FargateService extends pulumi.ComponentResource {
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
       settings: [{ name: 'containerInsights', value: 'enabled' }],
     }, { parent: this });
-    if (args.fargateSpot) {
-      new aws.ecs.ClusterCapacityProviders(`${name}-capacity`, {
+    // The service can name FARGATE_SPOT only once the cluster offers it.
+    const capacityProviders = args.fargateSpot
+      ? [new aws.ecs.ClusterCapacityProviders(`${name}-capacity`, {
         clusterName: cluster.name,
         capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
-      }, { parent: this });
-    }
+      }, { parent: this })]
+      : [];
 
     const securityGroup = new aws.ec2.SecurityGroup(`${name}-task`, {
       vpcId: args.vpcId,
@@ -102,7 +103,7 @@ export class FargateService extends pulumi.ComponentResource {
       enableEcsManagedTags: true,
     }, {
       parent: this,
-      dependsOn: args.loadBalancerReady,
+      dependsOn: [...args.loadBalancerReady, ...capacityProviders],
       // Autoscaling owns the task count after the first deploy.
       ignoreChanges: ['desiredCount'],
     });
