@@ -117,7 +117,7 @@ Rollout('runs under plain Node 24 (no tsx) and names a missing argument in one l
   } catch (error) {
     const { code, stderr } = error as { code?: number; stderr?: string };
     assert.is(code, 2, stderr);
-    assert.match(stderr ?? '', /^ci-rollout-check: --task-definition is required;/);
+    assert.match(stderr ?? '', /^ci-rollout-check: --task-definition is required;/m);
     assert.not.match(stderr ?? '', /SyntaxError|ERR_/);
   }
 });
