@@ -312,3 +312,24 @@ Versions('PULUMI_VERSION is the @pulumi/pulumi release the infrastructure progra
 });
 
 Versions.run();
+
+const Suites = suite('where the job-executing test runs');
+
+Suites('npm test does not execute pipeline jobs (that ran the whole suite again); .ci/run does, right after npm test', () => {
+  const scripts = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const patternOf = (script: string | undefined): RegExp => new RegExp(/'([^']+)'$/.exec(script ?? '')?.[1] ?? '^$');
+  // Files that hand gitlab-ci-local the flag that executes jobs (spelt apart so this file is not one).
+  const executesJobs = `['${['--force', 'shell', 'executor'].join('-')}'`;
+  const executing = fs
+    .readdirSync(path.join(REPO_ROOT, 'tests', 'pipeline'))
+    .filter((file) => /\.ts$/.test(file) && fs.readFileSync(path.join(REPO_ROOT, 'tests', 'pipeline', file), 'utf8').includes(executesJobs));
+  assert.ok(executing.length > 0, 'a test executes the jobs');
+  for (const file of executing) {
+    assert.not.ok(patternOf(scripts['test:pipeline']).test(file), `npm test (test:pipeline) does not run ${file}`);
+    assert.ok(patternOf(scripts['test:pipeline-jobs']).test(file), `npm run test:pipeline-jobs runs ${file}`);
+  }
+  const ciRun = fs.readFileSync(path.join(REPO_ROOT, '.ci', 'run'), 'utf8');
+  assert.match(ciRun, /^npm test\n(?:\n|step .*\n|#.*\n)*npm run test:pipeline-jobs$/m);
+});
+
+Suites.run();
