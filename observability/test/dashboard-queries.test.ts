@@ -1,8 +1,9 @@
 // Every panel, variable and annotation query of every dashboard, run against a real Prometheus
 // that scrapes the real service and loads the shipped config and rules: each must parse and
-// return data.
+// return data. The Fly.io variant's run against a second Prometheus scraping the same service as
+// Fly's does: every series labelled app (the job label dropped), and no rules evaluated.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -21,13 +22,17 @@ import {
   variableQueries,
   type PanelQuery,
 } from './lib/dashboard-json';
-import { PROMETHEUS_CONFIG, REPO_ROOT, SERVICE_MAIN } from './lib/paths';
+import { FLY_DASHBOARDS_DIR, PROMETHEUS_CONFIG, REPO_ROOT, SERVICE_MAIN } from './lib/paths';
 import { ruleGroups } from './lib/rule-files';
 
 // Fast scrapes and rule evaluations so the recording rules have data within seconds.
 const INTERVAL = '1s';
 // What the dashboards' variables are set to, as Grafana would substitute them.
 const VARIABLES = { job: 'app', route: '.*' };
+// The Fly app name the Fly-like Prometheus labels every series with: not "app", so a query that
+// still read job="app" could not find data by luck.
+const FLY_APP = 'restify-observable-test';
+const FLY_VARIABLES = { app: FLY_APP, route: '.*' };
 
 // The shipped alerts wait minutes before they fire; this one fires at once on the service's job,
 // so the dashboards' alert annotations have a firing alert of that job to find.
@@ -103,12 +108,34 @@ let service: Started | undefined;
 let prometheus: Started | undefined;
 let workdir = '';
 let prometheusUrl = '';
+let flyPrometheus: Started | undefined;
+let flyPrometheusUrl = '';
+
+/** Starts Prometheus on `port` with `configText`, its data and config in a folder of the work dir. */
+async function startPrometheus(name: string, port: number, configText: string, ruleDirs: string[]): Promise<Started> {
+  const dir = join(workdir, name);
+  mkdirSync(dir);
+  const configPath = join(dir, 'prometheus.yml');
+  writeFileSync(configPath, configText);
+  const { file, args } = prometheusTool(
+    'prometheus',
+    [`--config.file=${configPath}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    [{ path: dir, writable: true }, ...ruleDirs.map((path) => ({ path }))],
+  );
+  const server = start(file, args);
+  await waitFor(`${name} to be ready`, async () => {
+    giveUpIfExited(server, name);
+    return getOk(`http://127.0.0.1:${port}/-/ready`);
+  }, { deadlineMs: 60_000, intervalMs: 250 });
+  return server;
+}
 
 async function startStack(): Promise<void> {
   buildServiceIfMissing();
   workdir = mkdtempSync(join(tmpdir(), 'dashboard-queries-'));
   const appPort = await freePort();
   const prometheusPort = await freePort();
+  const flyPrometheusPort = await freePort();
 
   const app = start(process.execPath, [SERVICE_MAIN], {
     ...process.env,
@@ -133,34 +160,41 @@ async function startStack(): Promise<void> {
     targets: { app: `127.0.0.1:${appPort}`, prometheus: `127.0.0.1:${prometheusPort}`, alertmanager: null },
     extraRuleFiles: [testRules],
   });
-  const configPath = join(workdir, 'prometheus.yml');
-  writeFileSync(configPath, config.text);
-  const { file, args } = prometheusTool(
-    'prometheus',
-    [`--config.file=${configPath}`, `--storage.tsdb.path=${join(workdir, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`],
-    [{ path: workdir, writable: true }, ...config.ruleDirs.map((path) => ({ path }))],
-  );
-  const server = start(file, args);
-  prometheus = server;
+  prometheus = await startPrometheus('Prometheus', prometheusPort, config.text, [workdir, ...config.ruleDirs]);
   prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-  await waitFor('Prometheus to be ready', async () => {
-    giveUpIfExited(server, 'Prometheus');
-    return getOk(`${prometheusUrl}/-/ready`);
-  }, { deadlineMs: 60_000, intervalMs: 250 });
+
+  // Fly's managed Prometheus, as docs/deploy-fly.md describes it: the service's series labelled
+  // app=<the Fly app> and no job, and no rules evaluated (so no recording rules, no ALERTS).
+  const flyConfig = testPrometheusConfig(PROMETHEUS_CONFIG, {
+    interval: INTERVAL,
+    targets: { app: `127.0.0.1:${appPort}`, prometheus: null, alertmanager: null },
+    shippedRules: false,
+    targetLabels: { app: { app: FLY_APP } },
+    dropLabels: ['job'],
+  });
+  assert.equal(flyConfig.ruleDirs, [], 'the Fly-like Prometheus loads rules');
+  flyPrometheus = await startPrometheus('Fly-like Prometheus', flyPrometheusPort, flyConfig.text, []);
+  flyPrometheusUrl = `http://127.0.0.1:${flyPrometheusPort}`;
 
   // Twice, around a scrape: a series the first round creates (a status code's first request)
   // starts at its count, so only the second round makes its rate more than 0.
   await generateTraffic(appUrl);
-  await waitFor('Prometheus to scrape the first round of traffic', async () => {
-    const { data } = await instantQuery(prometheusUrl, 'http_server_request_duration_seconds_count{job="app", status_code=~"5.."}');
-    return (data?.result.length ?? 0) > 0 ? true : undefined;
-  }, { deadlineMs: 30_000 });
+  for (const [name, url, selector] of [
+    ['Prometheus', prometheusUrl, 'job="app"'],
+    ['the Fly-like Prometheus', flyPrometheusUrl, `app="${FLY_APP}"`],
+  ] as const) {
+    await waitFor(`${name} to scrape the first round of traffic`, async () => {
+      const { data } = await instantQuery(url, `http_server_request_duration_seconds_count{${selector}, status_code=~"5.."}`);
+      return (data?.result.length ?? 0) > 0 ? true : undefined;
+    }, { deadlineMs: 30_000 });
+  }
   await generateTraffic(appUrl);
 }
 
 live.before(startStack);
 
 live.after(async () => {
+  if (flyPrometheus) await stop(flyPrometheus);
   if (prometheus) await stop(prometheus);
   if (service) await stop(service);
   if (workdir) rmSync(workdir, { recursive: true, force: true });
@@ -183,18 +217,23 @@ live('Prometheus evaluates every rule group of the shipped config without a fail
   assert.equal(data?.result, [], 'rule groups failed to evaluate');
 });
 
-live('every panel, variable and annotation query of every dashboard parses and returns data', async () => {
-  const queries: PanelQuery[] = dashboardFiles().flatMap((file) => {
-    const dashboard = readDashboard(file);
+/** Every panel, variable and annotation query of the dashboards in `dir`, as Grafana would send them. */
+function dashboardQueries(dir: string | undefined, variables: Record<string, string>): PanelQuery[] {
+  return dashboardFiles(dir).flatMap((file) => {
+    const dashboard = readDashboard(file, dir);
     return [...panelQueries(dashboard), ...variableQueries(dashboard), ...annotationQueries(dashboard)].map(({ where, expr }) => ({
       where,
-      expr: interpolate(expr, VARIABLES),
+      expr: interpolate(expr, variables),
     }));
   });
-  assert.ok(queries.length > 0, 'no dashboard queries found');
+}
 
-  // Recording rules need a few evaluations after the traffic: wait until every query has data.
-  // A query Prometheus rejects will not get better by waiting: stop at the first such answer.
+/**
+ * Runs every query until each returns data. Recording rules need a few evaluations after the
+ * traffic; a query Prometheus rejects will not get better by waiting: stop at the first such answer.
+ */
+async function requireData(prometheusAt: string, queries: PanelQuery[]): Promise<void> {
+  assert.ok(queries.length > 0, 'no dashboard queries found');
   let lastEmpty: string[] = [];
   const errors = await waitFor(
     'every dashboard query to return data',
@@ -202,7 +241,7 @@ live('every panel, variable and annotation query of every dashboard parses and r
       const rejected: string[] = [];
       const empty: string[] = [];
       for (const { where, expr } of queries) {
-        const response = await instantQuery(prometheusUrl, expr);
+        const response = await instantQuery(prometheusAt, expr);
         if (response.status !== 'success') rejected.push(`${where}: ${response.error} in ${expr}`);
         else if ((response.data?.result.length ?? 0) === 0) empty.push(`${where}: no data for ${expr}`);
       }
@@ -214,6 +253,20 @@ live('every panel, variable and annotation query of every dashboard parses and r
     throw new Error(`${(error as Error).message}\n${lastEmpty.join('\n')}`);
   });
   assert.equal(errors, [], errors.join('\n'));
+}
+
+live('every panel, variable and annotation query of every dashboard parses and returns data', async () => {
+  await requireData(prometheusUrl, dashboardQueries(undefined, VARIABLES));
+});
+
+live('every query of the Fly.io dashboard returns data from a Prometheus like Fly\'s: app label, no job, no rules', async () => {
+  await waitFor('the Fly-like Prometheus to store the service\'s series under app, without job', async () => {
+    const { data } = await instantQuery(flyPrometheusUrl, `app_build_info{app="${FLY_APP}", job=""}`);
+    return (data?.result.length ?? 0) > 0 ? true : undefined;
+  }, { deadlineMs: 30_000 });
+  const { data: recorded } = await instantQuery(flyPrometheusUrl, 'count({__name__=~".+:.+"}) or count(ALERTS)');
+  assert.equal(recorded?.result, [], 'the Fly-like Prometheus has recorded series or alerts');
+  await requireData(flyPrometheusUrl, dashboardQueries(FLY_DASHBOARDS_DIR, FLY_VARIABLES));
 });
 
 live('the headline figures count user-facing requests of the selected routes only', async () => {

@@ -1,23 +1,47 @@
 // The committed dashboards and Grafana provisioning: generated from code, wired to the
-// provisioned data source, and loadable by Grafana.
-import { readFileSync } from 'node:fs';
+// provisioned data source, and loadable by Grafana; the Fly.io variant free of what Fly lacks.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { DASHBOARDS, renderDashboard } from '../src/dashboards';
-import { dashboardFiles, dataSourceAnnotations, panels, readDashboard } from './lib/dashboard-json';
-import { COMPOSE_FILE, DASHBOARDS_DIR, GRAFANA_DIR } from './lib/paths';
+import { DASHBOARDS, FLY_DASHBOARDS, renderDashboard } from '../src/dashboards';
+import {
+  annotationQueries,
+  dashboardFiles,
+  dataSourceAnnotations,
+  panelQueries,
+  panels,
+  readDashboard,
+  variableQueries,
+  type DashboardJson,
+} from './lib/dashboard-json';
+import { COMPOSE_FILE, DASHBOARDS_DIR, FLY_DASHBOARDS_DIR, GRAFANA_DIR } from './lib/paths';
 
 // Where the file provider reads dashboards inside the Grafana container.
 const DASHBOARDS_MOUNT = '/var/lib/grafana/dashboards';
 
+const FLY_DASHBOARD = 'service-overview-fly.json';
+
+/** Every committed dashboard, provisioned or Fly's, with the name a failure shows. */
+function everyDashboard(): { file: string; dashboard: DashboardJson }[] {
+  return [
+    ...dashboardFiles().map((file) => ({ file, dashboard: readDashboard(file) })),
+    ...dashboardFiles(FLY_DASHBOARDS_DIR).map((file) => ({ file: `dashboards-fly/${file}`, dashboard: readDashboard(file, FLY_DASHBOARDS_DIR) })),
+  ];
+}
+
 const generated = suite('dashboards as code');
 
-generated('every committed dashboard is what its code generates (run: npm run generate -w observability)', () => {
-  assert.equal(dashboardFiles(), Object.keys(DASHBOARDS).sort(), 'a dashboard file without code, or code without a file');
-  for (const [file, build] of Object.entries(DASHBOARDS)) {
-    assert.fixture(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'), renderDashboard(build()), file);
+generated('every committed dashboard, the Fly variants too, is what its code generates (run: npm run generate -w observability)', () => {
+  for (const [dir, dashboards] of [
+    [DASHBOARDS_DIR, DASHBOARDS],
+    [FLY_DASHBOARDS_DIR, FLY_DASHBOARDS],
+  ] as const) {
+    assert.equal(dashboardFiles(dir), Object.keys(dashboards).sort(), `${dir}: a dashboard file without code, or code without a file`);
+    for (const [file, build] of Object.entries(dashboards)) {
+      assert.fixture(readFileSync(join(dir, file), 'utf8'), renderDashboard(build()), file);
+    }
   }
 });
 
@@ -26,13 +50,12 @@ generated.run();
 const wiring = suite('dashboard wiring');
 
 wiring('the service dashboard has the fixed uid service-overview', () => {
-  assert.ok(dashboardFiles().map(readDashboard).some((dashboard) => dashboard.uid === 'service-overview'));
+  assert.ok(dashboardFiles().map((file) => readDashboard(file)).some((dashboard) => dashboard.uid === 'service-overview'));
 });
 
 wiring('every dashboard has a fixed uid and a prometheus data source variable', () => {
   const uids = new Set<string>();
-  for (const file of dashboardFiles()) {
-    const dashboard = readDashboard(file);
+  for (const { file, dashboard } of everyDashboard()) {
     assert.match(dashboard.uid, /^[a-z0-9-]{1,40}$/, `${file}: uid`);
     assert.not.ok(uids.has(dashboard.uid), `${file}: uid ${dashboard.uid} used twice`);
     uids.add(dashboard.uid);
@@ -43,8 +66,7 @@ wiring('every dashboard has a fixed uid and a prometheus data source variable', 
 });
 
 wiring('every panel, query and variable reads the data source picked in $datasource', () => {
-  for (const file of dashboardFiles()) {
-    const dashboard = readDashboard(file);
+  for (const { file, dashboard } of everyDashboard()) {
     const refs = [
       ...panels(dashboard).flatMap((panel) => [
         { where: `"${panel.title}"`, uid: panel.datasource?.uid },
@@ -60,8 +82,7 @@ wiring('every panel, query and variable reads the data source picked in $datasou
 });
 
 wiring('panels have unique ids, a title, queries, and fit the 24-column grid', () => {
-  for (const file of dashboardFiles()) {
-    const dashboard = readDashboard(file);
+  for (const { file, dashboard } of everyDashboard()) {
     const ids = dashboard.panels.map((panel) => panel.id);
     assert.is(new Set(ids).size, ids.length, `${file}: duplicate panel ids`);
     for (const panel of dashboard.panels) {
@@ -157,3 +178,61 @@ wiring('docker-compose.yml mounts the two provisioning folders and the dashboard
 });
 
 wiring.run();
+
+const fly = suite('the Fly.io variant of the Service overview dashboard');
+
+/** Every PromQL text of a dashboard: panels, variables and annotations. */
+function everyQuery(dashboard: DashboardJson) {
+  return [...panelQueries(dashboard), ...variableQueries(dashboard), ...annotationQueries(dashboard)];
+}
+
+/** Metric names in a query: words outside label values ("…") and ranges ([…]). */
+function metricNames(expr: string): string[] {
+  return expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\[[^\]]*\]/g, '').match(/[A-Za-z_:][A-Za-z0-9_:]*/g) ?? [];
+}
+
+fly('lives where neither the local Grafana nor infra loads it, under its own uid', () => {
+  // Grafana's file provider walks every subfolder of grafana/dashboards/ (filepath.Walk in
+  // pkg/services/provisioning/dashboards/file_reader.go); infra reads that folder's *.json only.
+  const subfolders = readdirSync(DASHBOARDS_DIR, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+  assert.equal(subfolders.map((entry) => entry.name), [], 'grafana/dashboards/ has a subfolder, which the local Grafana would load');
+  assert.not.ok(dashboardFiles().includes(FLY_DASHBOARD));
+  const flyUid = readDashboard(FLY_DASHBOARD, FLY_DASHBOARDS_DIR).uid;
+  assert.is(flyUid, 'service-overview-fly');
+  assert.not.ok(dashboardFiles().some((file) => readDashboard(file).uid === flyUid), 'a provisioned dashboard has the Fly uid');
+});
+
+fly('no query reads a recording rule (Fly\'s Prometheus evaluates none)', () => {
+  const queries = everyQuery(readDashboard(FLY_DASHBOARD, FLY_DASHBOARDS_DIR));
+  assert.ok(queries.length > 0);
+  for (const { where, expr } of queries) {
+    const recorded = metricNames(expr).filter((name) => name.includes(':'));
+    assert.equal(recorded, [], `${where} reads a recording rule: ${expr}`);
+  }
+});
+
+fly('every query selects by app, none by job (Fly documents no job label); no alert annotations', () => {
+  const dashboard = readDashboard(FLY_DASHBOARD, FLY_DASHBOARDS_DIR);
+  for (const { where, expr } of everyQuery(dashboard)) {
+    assert.not.match(expr, /\bjob\b/, `${where} names job: ${expr}`);
+    // $app itself lists the apps; everything else takes the one picked there.
+    if (!where.endsWith('/ $app')) assert.match(expr, /\bapp="\$app"/, `${where} does not select by app: ${expr}`);
+  }
+  const app = dashboard.templating.list.find((variable) => variable.name === 'app');
+  assert.is(app?.query, 'label_values(app_build_info, app)');
+  assert.not.ok(dashboard.templating.list.some((variable) => variable.name === 'job'), 'a $job variable');
+  assert.equal(dataSourceAnnotations(dashboard), [], 'no alerts run on Fly: an annotation of them stays empty');
+});
+
+fly('its panels are the provisioned dashboard\'s, in the same order, but for those on scrape series', () => {
+  const titles = (dashboard: DashboardJson) => dashboard.panels.map((panel) => panel.title ?? '');
+  const provisioned = titles(readDashboard('service-overview.json'));
+  const flyTitles = titles(readDashboard(FLY_DASHBOARD, FLY_DASHBOARDS_DIR));
+  const scrapeHealth = ['Targets up', 'Scrape health', 'Target up', 'Scrape duration', 'Samples per scrape'];
+  assert.equal(
+    flyTitles.filter((title) => title !== 'Instances reporting'),
+    provisioned.filter((title) => !scrapeHealth.includes(title)),
+  );
+});
+
+fly.run();

@@ -8,7 +8,11 @@ interface PrometheusConfig {
   global?: Record<string, unknown>;
   rule_files?: string[];
   alerting?: unknown;
-  scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[];
+  scrape_configs: {
+    job_name: string;
+    static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+    metric_relabel_configs?: { action: string; regex: string }[];
+  }[];
 }
 
 export interface TestConfigOptions {
@@ -23,6 +27,12 @@ export interface TestConfigOptions {
   alertmanager?: string;
   /** More rule files (absolute paths), such as a test-only rule. */
   extraRuleFiles?: readonly string[];
+  /** false: load none of the shipped rule files (a Prometheus that evaluates no rules, as Fly's). */
+  shippedRules?: boolean;
+  /** Labels each job's target adds to every series it scrapes, by job (as Fly adds `app`). */
+  targetLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Label names removed from every scraped series (a labeldrop), e.g. job where Fly has none. */
+  dropLabels?: readonly string[];
 }
 
 export interface TestConfig {
@@ -44,7 +54,7 @@ export function testPrometheusConfig(shippedFile: string, options: TestConfigOpt
   }
   // Relative to the shipped file, as Prometheus resolves them, so the copy loads the same rules.
   const ruleFiles = [
-    ...(shipped.rule_files ?? []).map((pattern) => path.resolve(path.dirname(shippedFile), pattern)),
+    ...(options.shippedRules === false ? [] : (shipped.rule_files ?? [])).map((pattern) => path.resolve(path.dirname(shippedFile), pattern)),
     ...(options.extraRuleFiles ?? []),
   ];
   const config: PrometheusConfig = {
@@ -60,7 +70,18 @@ export function testPrometheusConfig(shippedFile: string, options: TestConfigOpt
       options.alertmanager === undefined ? undefined : { alertmanagers: [{ static_configs: [{ targets: [options.alertmanager] }] }] },
     scrape_configs: shipped.scrape_configs.flatMap((job) => {
       const target = options.targets[job.job_name];
-      return target === null || target === undefined ? [] : [{ ...job, static_configs: [{ targets: [target] }] }];
+      if (target === null || target === undefined) return [];
+      const labels = options.targetLabels?.[job.job_name];
+      const dropped = options.dropLabels ?? [];
+      return [
+        {
+          ...job,
+          static_configs: [{ targets: [target], ...(labels ? { labels: { ...labels } } : {}) }],
+          ...(dropped.length > 0
+            ? { metric_relabel_configs: [...(job.metric_relabel_configs ?? []), { action: 'labeldrop', regex: dropped.join('|') }] }
+            : {}),
+        },
+      ];
     }),
   };
   return { text: stringify(config), ruleDirs: [...new Set(ruleFiles.map((file) => path.dirname(file)))] };

@@ -49,14 +49,15 @@ export interface DashboardJson {
   annotations?: { list: Annotation[] };
 }
 
-export function dashboardFiles(): string[] {
-  return readdirSync(DASHBOARDS_DIR)
+/** The *.json files of a dashboards folder (the provisioned one unless told), by name. */
+export function dashboardFiles(dir = DASHBOARDS_DIR): string[] {
+  return readdirSync(dir)
     .filter((name) => name.endsWith('.json'))
     .sort();
 }
 
-export function readDashboard(file: string): DashboardJson {
-  return JSON.parse(readFileSync(join(DASHBOARDS_DIR, file), 'utf8')) as DashboardJson;
+export function readDashboard(file: string, dir = DASHBOARDS_DIR): DashboardJson {
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')) as DashboardJson;
 }
 
 /** Panels, with those inside collapsed rows, rows themselves left out. */

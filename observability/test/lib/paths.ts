@@ -12,7 +12,10 @@ export const LOCAL_RULES_DIR = join(PROMETHEUS_DIR, 'rules-local');
 export const RULE_TESTS_DIR = join(PROMETHEUS_DIR, 'tests');
 export const ALERTMANAGER_CONFIG = join(OBSERVABILITY_DIR, 'alertmanager', 'alertmanager.yml');
 export const GRAFANA_DIR = join(OBSERVABILITY_DIR, 'grafana');
+/** Dashboards Grafana provisions locally and infra pushes to Amazon Managed Grafana. */
 export const DASHBOARDS_DIR = join(GRAFANA_DIR, 'dashboards');
+/** The Fly.io variants, imported by hand into Fly's managed Grafana; loaded by nothing here. */
+export const FLY_DASHBOARDS_DIR = join(GRAFANA_DIR, 'dashboards-fly');
 export const SERVICE_MAIN = join(REPO_ROOT, 'service', 'dist', 'main.js');
 export const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 export { REPO_ROOT };
