@@ -17,14 +17,16 @@
 //   route53     records only in the hosted zones named in `hostedZoneIds` (none in CloudFront mode).
 //   s3          buckets named `<stackNamePrefix>-*` (the ALB access-log bucket); no object reads.
 //   sns         topics named `<stackNamePrefix>-*`.
-//   secrets     DescribeSecret on the registry-credentials secret only; never its value.
+//   secrets     none: the program names the registry secret, it never reads or describes it.
 // What stays service-wide, and why: read-only Describe/List/Get calls (most take only "*"), and
 // elasticloadbalancing, ecs, application-autoscaling, acm, aps, grafana and cloudwatch. None of
 // those reaches IAM (passing a role still needs iam:PassRole, which is limited above), so their
 // worst case is changing another workload of the same services in this account: give the stack an
 // account of its own. Whoever can merge to a deploy ref can change the program, and so can do what
 // this role can: protect those refs.
-import { type StackScope, requestTags, resourceTags, secretArns, stackLogGroupArns, stackRoleArns } from './stack-scope';
+// program-coverage.test.ts checks both directions against the program: every call its resources
+// and data sources make is allowed, and every action named here is one of those calls.
+import { type StackScope, requestTags, resourceTags, stackLogGroupArns, stackRoleArns } from './stack-scope';
 import { type PolicyDocument, type PolicyStatement } from './trust';
 
 export interface DeployPolicyArgs extends StackScope {
@@ -32,7 +34,6 @@ export interface DeployPolicyArgs extends StackScope {
   readonly permissionsBoundaryArn: string;
   /** Route 53 zones the stack writes records to (domain mode). */
   readonly hostedZoneIds: readonly string[];
-  readonly imageCredentialsSecretArn?: string | undefined;
 }
 
 /** AWS managed policies the main stack attaches to its roles; the deploy role may attach no other. */
@@ -73,12 +74,11 @@ export const EC2_CHANGES = [
   'ec2:CreateSubnet', 'ec2:CreateRouteTable', 'ec2:CreateSecurityGroup', 'ec2:CreateNatGateway',
   'ec2:AttachInternetGateway', 'ec2:DetachInternetGateway', 'ec2:DeleteInternetGateway',
   'ec2:ModifyVpcAttribute', 'ec2:DeleteVpc', 'ec2:ModifySubnetAttribute', 'ec2:DeleteSubnet',
-  'ec2:AssociateAddress', 'ec2:DisassociateAddress', 'ec2:ReleaseAddress', 'ec2:DeleteNatGateway',
+  'ec2:DisassociateAddress', 'ec2:ReleaseAddress', 'ec2:DeleteNatGateway',
   'ec2:CreateRoute', 'ec2:ReplaceRoute', 'ec2:DeleteRoute', 'ec2:DeleteRouteTable',
   'ec2:AssociateRouteTable', 'ec2:DisassociateRouteTable', 'ec2:ReplaceRouteTableAssociation',
   'ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress',
   'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress', 'ec2:ModifySecurityGroupRules',
-  'ec2:UpdateSecurityGroupRuleDescriptionsIngress', 'ec2:UpdateSecurityGroupRuleDescriptionsEgress',
   'ec2:DeleteSecurityGroup', 'ec2:CreateTags', 'ec2:DeleteTags',
 ] as const;
 
@@ -143,12 +143,6 @@ function iamStatements(args: DeployPolicyArgs): PolicyStatement[] {
       Resource: `arn:${args.partition}:iam::${args.accountId}:role/aws-service-role/*`,
       Condition: { StringEquals: { 'iam:AWSServiceName': [...SERVICE_LINKED_ROLE_SERVICES] } },
     },
-    {
-      Sid: 'ReadTheBoundaryAndAttachablePolicies',
-      Effect: 'Allow',
-      Action: ['iam:GetPolicy', 'iam:GetPolicyVersion'],
-      Resource: [args.permissionsBoundaryArn, ...STACK_MANAGED_POLICY_ARNS(args.partition)],
-    },
     { Sid: 'NeverRemoveABoundary', Effect: 'Deny', Action: 'iam:DeleteRolePermissionsBoundary', Resource: '*' },
     {
       Sid: 'NeverAnotherBoundary',
@@ -169,7 +163,7 @@ function iamStatements(args: DeployPolicyArgs): PolicyStatement[] {
 function networkStatements(args: DeployPolicyArgs): PolicyStatement[] {
   const ec2 = (type: string): string => `arn:${args.partition}:ec2:*:${args.accountId}:${type}/*`;
   return [
-    { Sid: 'Ec2Reads', Effect: 'Allow', Action: ['ec2:Describe*', 'ec2:GetManagedPrefixListEntries'], Resource: '*' },
+    { Sid: 'Ec2Reads', Effect: 'Allow', Action: 'ec2:Describe*', Resource: '*' },
     ...EC2_CREATES.map(([actions, type]): PolicyStatement => ({
       Sid: `Ec2CreateTagged${type.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase())}`,
       Effect: 'Allow',
@@ -187,8 +181,6 @@ function networkStatements(args: DeployPolicyArgs): PolicyStatement[] {
     { Sid: 'Ec2ChangeTaggedStackResources', Effect: 'Allow', Action: [...EC2_CHANGES], Resource: EC2_TYPES.map(ec2), Condition: { StringEquals: resourceTags(args) } },
     // Releasing a NAT gateway's address names the gateway's interface, which AWS creates untagged.
     { Sid: 'Ec2DisassociateFromNatInterfaces', Effect: 'Allow', Action: 'ec2:DisassociateAddress', Resource: ec2('network-interface') },
-    // A rule may name an AWS-managed prefix list (owner "aws"), which carries no tags of ours.
-    { Sid: 'Ec2AwsManagedPrefixListsInRules', Effect: 'Allow', Action: 'ec2:ModifySecurityGroupRules', Resource: `arn:${args.partition}:ec2:*:aws:prefix-list/*` },
   ];
 }
 
@@ -198,7 +190,7 @@ function edgeStatements(args: DeployPolicyArgs): PolicyStatement[] {
     {
       Sid: 'CloudFrontReads',
       Effect: 'Allow',
-      Action: ['cloudfront:ListDistributions', 'cloudfront:ListVpcOrigins', 'cloudfront:ListCachePolicies', 'cloudfront:ListOriginRequestPolicies', 'cloudfront:GetCachePolicy', 'cloudfront:GetOriginRequestPolicy'],
+      Action: ['cloudfront:ListCachePolicies', 'cloudfront:ListOriginRequestPolicies', 'cloudfront:GetCachePolicy', 'cloudfront:GetOriginRequestPolicy'],
       Resource: '*',
     },
     { Sid: 'CloudFrontCreateTagged', Effect: 'Allow', Action: ['cloudfront:CreateDistribution', 'cloudfront:CreateVpcOrigin'], Resource: '*', Condition: { StringEquals: requestTags(args) } },
@@ -240,13 +232,12 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
       Effect: 'Allow',
       Action: [
         'logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy',
-        'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource', 'logs:TagLogGroup', 'logs:UntagLogGroup', 'logs:ListTagsLogGroup',
+        'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource',
       ],
       Resource: stackLogGroupArns(args),
     },
     { Sid: 'ListLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
     { Sid: 'StackTopics', Effect: 'Allow', Action: 'sns:*', Resource: `arn:${p}:sns:*:${accountId}:${prefix}-*` },
-    { Sid: 'ListTopics', Effect: 'Allow', Action: ['sns:ListTopics', 'sns:ListSubscriptions'], Resource: '*' },
     {
       // The ALB access-log bucket: its configuration, and emptying it on destroy; never reading logs.
       Sid: 'AccessLogBucket',
@@ -276,9 +267,6 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
       Resource: '*',
     },
   ];
-  if (args.imageCredentialsSecretArn !== undefined) {
-    statements.push({ Sid: 'DescribeRegistryCredentials', Effect: 'Allow', Action: 'secretsmanager:DescribeSecret', Resource: secretArns(args.imageCredentialsSecretArn) });
-  }
   return statements;
 }
 

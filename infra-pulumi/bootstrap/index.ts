@@ -49,7 +49,6 @@ const deployDocuments = pulumi.all([scope, boundary.arn, stateAccess]).apply(([s
     ...s,
     permissionsBoundaryArn,
     hostedZoneIds: config.hostedZoneIds,
-    imageCredentialsSecretArn: config.imageCredentialsSecretArn,
   }),
   ...(access ? { state: { Version: '2012-10-17' as const, Statement: deployStateStatements(access) } } : {}),
 }));
