@@ -11,6 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MOCK_ACCOUNT, MOCK_REGION, MOCK_ZONE_ID, type RecordedCall, type RecordedResource } from '../testing/mocks';
 import { ProgramRun, runProgram } from '../testing/program';
+import { boundaryPolicy } from './boundary-policy';
 import { MAIN_PROJECT } from './config';
 import { SERVICE_WIDE, deployPolicies } from './deploy-policy';
 import { isAllowed } from './policy-simulator';
@@ -31,6 +32,8 @@ interface Scenario {
   config: Record<string, string>;
   /** What the bootstrap is configured with for this stack. */
   hostedZoneIds: string[];
+  /** The bootstrap's imageCredentialsSecretArn, which the boundary admits. */
+  imageCredentialsSecretArn?: string;
 }
 
 // The configurations of index.test.ts, each deployed the way the bootstrap requires: with its boundary.
@@ -53,6 +56,7 @@ const SCENARIOS: Record<string, Scenario> = {
       imageCredentialsSecretArn: REGISTRY_SECRET, scrapeIntervalSeconds: '30',
     },
     hostedZoneIds: [],
+    imageCredentialsSecretArn: REGISTRY_SECRET,
   },
 };
 
@@ -180,6 +184,30 @@ for (const [label, scenario] of Object.entries(SCENARIOS)) {
     const checked = callsOf(run);
     assert.ok(checked.calls.some((c) => c.roles.includes('preview')), 'the program looks something up');
     assert.equal(refused(checked, policiesFor(scenario), 'preview'), []);
+  });
+}
+
+// The other side of the boundary: a right the program gives a role that the boundary cuts off
+// breaks the service silently (a task that cannot write metrics), with no error at deploy time.
+for (const [label, scenario] of Object.entries(SCENARIOS)) {
+  Coverage(`${label}: the boundary admits every right the program gives its roles`, async () => {
+    const run = (await runs[label]) as ProgramRun;
+    const boundary = boundaryPolicy({
+      partition: PARTITION, accountId: MOCK_ACCOUNT, stackNamePrefix: scenario.stack, project: MAIN_PROJECT, stackName: scenario.stack,
+      imageCredentialsSecretArn: scenario.imageCredentialsSecretArn,
+    });
+    const rights = run.ofType('aws:iam/rolePolicy:RolePolicy').flatMap((r) => (JSON.parse(String(plain(r.inputs.policy))) as PolicyDocument).Statement
+      .filter((st) => st.Effect === 'Allow')
+      .flatMap((st) => [st.Action ?? []].flat().flatMap((action) => [st.Resource ?? []].flat().map((resource) => ({ action, resource, by: r.name })))));
+    assert.ok(rights.some((r) => r.action === 'aps:RemoteWrite'), 'the task role writes metrics');
+    // AmazonECSTaskExecutionRolePolicy grants its log writes on "*": under the boundary, on the stack's log group.
+    const logGroup = awsNameOf(run.one('aws:cloudwatch/logGroup:LogGroup'));
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+      rights.push({ action, resource: `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${logGroup}:log-stream:app/app/0123`, by: 'AmazonECSTaskExecutionRolePolicy' });
+    }
+    const everything: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+    const cutOff = rights.filter((r) => !isAllowed([everything], r, boundary)).map((r) => `${r.by}: ${r.action} on ${r.resource}`);
+    assert.equal(cutOff, []);
   });
 }
 
