@@ -17,6 +17,8 @@ declare module 'autocannon' {
 
   interface Histogram {
     average: number;
+    /** Of `requests`: the requests completed. */
+    total: number;
     p50: number;
     p99: number;
     max: number;

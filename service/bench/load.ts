@@ -18,6 +18,8 @@ export interface LoadOptions {
 
 export interface LoadFigures {
   readonly requestsPerSecond: number;
+  /** Responses received in the whole run. */
+  readonly requests: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -51,6 +53,7 @@ async function measure(options: LoadOptions): Promise<LoadFigures> {
   });
   return {
     requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,

@@ -10,7 +10,9 @@
  * rounds, the order rotating each round; each ratio is taken within a round and the median and
  * range over the rounds are reported. Where taskset works, the load generator (load.ts, one
  * long-lived process) is pinned to one core and every target to the other, so neither steals the
- * other's core; this orchestrator only waits.
+ * other's core; this orchestrator only waits. Requests per second still move with whatever else
+ * the machine runs, so each round also reads the target's CPU time from /proc: CPU µs per request
+ * does not change when a neighbour takes half the core, and its ratio is reported beside req/s.
  *
  * Every target runs as the image runs the service: plain `node` on compiled JavaScript,
  * NODE_ENV=production and the image's node flags (NODE_OPTIONS and ENTRYPOINT/CMD flags, read
@@ -207,6 +209,17 @@ function rssOf({ child }: Target): Rss {
   return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux unless told otherwise). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || 100);
+
+/** CPU seconds the target has used so far, every thread (its GC threads too), user and system. */
+function cpuSecondsOf({ child }: Target): number {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name: state is the first, utime the 12th, stime the 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
 const memoryOf = (target: Target, gc = false): Promise<MemoryReport> => ask<MemoryReport>(target.child, { gc } satisfies MemoryQuery);
 
 function memoryStages(flags: readonly string[], nodeOptions: string): MemoryStage[] {
@@ -287,12 +300,20 @@ interface Row {
   readonly target: Target;
   readonly path: string;
   readonly rounds: LoadFigures[];
+  /** CPU seconds the target used during each round. */
+  readonly cpuSeconds: number[];
 }
 
 const requestsPerSecond = (row: Row): number[] => row.rounds.map((figures) => figures.requestsPerSecond);
 const p99s = (row: Row): number[] => row.rounds.map((figures) => figures.p99Ms);
+const cpuMicrosPerRequest = (row: Row): number[] => row.rounds.map((figures, i) => ((row.cpuSeconds[i] ?? Number.NaN) * 1e6) / figures.requests);
 /** x / y per round: both measured in the same round, minutes apart at most. */
 const ratio = (x: Row, y: Row): number[] => x.rounds.map((figures, i) => figures.requestsPerSecond / (y.rounds[i]?.requestsPerSecond ?? Number.NaN));
+/** The same ratio by CPU time: y's CPU per request over x's, so above 1 still means x is cheaper. */
+const cpuRatio = (x: Row, y: Row): number[] => {
+  const xs = cpuMicrosPerRequest(x);
+  return cpuMicrosPerRequest(y).map((micros, i) => micros / (xs[i] ?? Number.NaN));
+};
 
 /**
  * Whether `ours` beats every one of `theirs`: claimed only when its whole range clears theirs;
@@ -384,7 +405,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const row = (name: string, target: Target, path = HEALTH_PATH): Row => ({ name, target, path, rounds: [] });
+  const row = (name: string, target: Target, path = HEALTH_PATH): Row => ({ name, target, path, rounds: [], cpuSeconds: [] });
   const a = row('(a) node:http hello world', nodeHello);
   const b = row(`(b) restify ${version('restify')} hello world (bare twin of c)`, restifyHello);
   const c = row('(c) this service GET /health', service);
@@ -403,7 +424,9 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (let i = 0; i < rows.length; i += 1) {
       const each = rows[(round + i) % rows.length] as Row;
+      const cpuBefore = cpuSecondsOf(each.target);
       each.rounds.push(await loadFor(each.target, each.path, ROUND_S));
+      each.cpuSeconds.push(cpuSecondsOf(each.target) - cpuBefore);
     }
   }
 
@@ -424,13 +447,13 @@ async function main(): Promise<void> {
   loader.disconnect();
   const loadAfter = loadavg();
 
-  console.log('| target | req/s, median of rounds (range) | p99 latency ms, median (range) | max ms | socket errors / timeouts / non-2xx | RSS MB settled (peak) |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log('| target | req/s, median of rounds (range) | CPU µs per request, median (range) | p99 latency ms, median (range) | max ms | socket errors / timeouts / non-2xx | RSS MB settled (peak) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const each of rows) {
     const sum = (field: 'errors' | 'timeouts' | 'non2xx'): number => each.rounds.reduce((total, figures) => total + figures[field], 0);
     const rss = settled.get(each.target);
     console.log(
-      `| ${each.name} | ${spread(requestsPerSecond(each), 0)} | ${spread(p99s(each), 0)} | ${fmt(Math.max(...each.rounds.map((r) => r.maxMs)))} | ` +
+      `| ${each.name} | ${spread(requestsPerSecond(each), 0)} | ${spread(cpuMicrosPerRequest(each), 1)} | ${spread(p99s(each), 0)} | ${fmt(Math.max(...each.rounds.map((r) => r.maxMs)))} | ` +
         `${sum('errors')} / ${sum('timeouts')} / ${sum('non2xx')} | ${rss === undefined ? '' : `${fmt(rss.rssMb, 1)} (${fmt(rss.peakMb, 1)})`} |`,
     );
   }
@@ -438,29 +461,33 @@ async function main(): Promise<void> {
   const cb = ratio(c, b);
   const fe = ratio(f, e);
   const hg = ratio(h, g);
+  const cbCpu = cpuRatio(c, b);
+  const feCpu = cpuRatio(f, e);
+  const hgCpu = cpuRatio(h, g);
   console.log(`\nThe three stacks side by side: instrumented / bare twin per round, median of ${ROUNDS} (range)\n`);
-  console.log('| stack | instrumented / bare | instrumented p99 ms | bare p99 ms | series on /metrics | /health requests counted |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  const stack = (name: string, ratios: number[], instrumented: Row, bare: Row): void => {
+  console.log('| stack | instrumented / bare, req/s | same by CPU time (bare µs / instrumented µs per request) | instrumented p99 ms | bare p99 ms | series on /metrics | /health requests counted |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  const stack = (name: string, ratios: number[], cpuRatios: number[], instrumented: Row, bare: Row): void => {
     const seen = counted.get(instrumented.target);
     console.log(
-      `| ${name} | ${spread(ratios, 2)} | ${spread(p99s(instrumented), 0)} | ${spread(p99s(bare), 0)} | ${seen?.series ?? ''} | ${fmt(seen?.counted ?? 0)} |`,
+      `| ${name} | ${spread(ratios, 2)} | ${spread(cpuRatios, 2)} | ${spread(p99s(instrumented), 0)} | ${spread(p99s(bare), 0)} | ${seen?.series ?? ''} | ${fmt(seen?.counted ?? 0)} |`,
     );
   };
-  stack('restify: this service (c) / bare restify (b)', cb, c, b);
-  stack('Express: + express-prom-bundle (f) / bare (e)', fe, f, e);
-  stack('Fastify: + fastify-metrics (h) / bare (g)', hg, h, g);
+  stack('restify: this service (c) / bare restify (b)', cb, cbCpu, c, b);
+  stack('Express: + express-prom-bundle (f) / bare (e)', fe, feCpu, f, e);
+  stack('Fastify: + fastify-metrics (h) / bare (g)', hg, hgCpu, h, g);
 
   const goal = (ok: boolean): string => (ok ? 'met' : 'MISSED');
   console.log('\n| figure | value | goal | |');
   console.log('|---|---:|---:|---|');
   console.log(`| this service's instrumented / bare ratio, best of the three stacks | c/b ${spread(cb, 2)} | highest | ${verdict(cb, [fe, hg], true)} |`);
+  console.log(`| the same by CPU time per request | c/b ${spread(cbCpu, 2)} | highest | ${verdict(cbCpu, [feCpu, hgCpu], true)} |`);
   console.log(`| this service's p99, lowest of the instrumented (ms) | ${spread(p99s(c), 0)} | lowest | ${verdict(p99s(c), [p99s(f), p99s(h)], false)} |`);
   console.log(`| c/a (service /health vs node:http), median (range) | ${spread(ratio(c, a), 2)} | | |`);
   console.log(`| d/b (service ${workPath} vs restify), median (range) | ${spread(ratio(d, b), 2)} | | |`);
   if (v !== undefined && w !== undefined) {
-    console.log(`| v/c (service /health with node ${variantArgs.join(' ')} vs as the image runs it), median (range) | ${spread(ratio(v, c), 2)} | | |`);
-    console.log(`| w/d (service ${workPath} with node ${variantArgs.join(' ')} vs as the image runs it), median (range) | ${spread(ratio(w, d), 2)} | | |`);
+    console.log(`| v/c (service /health with node ${variantArgs.join(' ')} vs as the image runs it): req/s; by CPU time | ${spread(ratio(v, c), 2)}; ${spread(cpuRatio(v, c), 2)} | | |`);
+    console.log(`| w/d (service ${workPath} with node ${variantArgs.join(' ')} vs as the image runs it): req/s; by CPU time | ${spread(ratio(w, d), 2)}; ${spread(cpuRatio(w, d), 2)} | | |`);
   }
   console.log(`| /metrics render in-process, median (ms), after ${fmt(RENDER_REQUESTS)} requests over ${fmt(DISTINCT_URLS)} URLs, ${render.series} series | ${fmt(percentile(render.render, 0.5), 2)} | | |`);
   console.log(`| /metrics render in-process, p99 of ${fmt(RENDERS)} (ms) | ${fmt(percentile(render.render, 0.99), 2)} | <= 5 | ${goal(percentile(render.render, 0.99) <= 5)} |`);
