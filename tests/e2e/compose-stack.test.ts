@@ -10,8 +10,7 @@
 // are left out of the commands, and the log says so (tests/e2e/readme.ts, planCommand).
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
-import { docker, inspect, projectLeftovers, runId, stackImages } from '../support/docker';
-import { freePort } from '../support/net';
+import { docker, inspect, projectEnv, projectLeftovers, runId, stackImages } from '../support/docker';
 import { waitFor } from '../support/wait';
 import { parseCompose, planCommand, readmeBlocks, type ReadmeCommand, type StackImages } from './readme';
 import { get, nodeIn, shell } from './support';
@@ -74,17 +73,11 @@ async function startStack(): Promise<void> {
 
   images = await stackImages();
   if (images.missing.size > 0) console.log(`\n  no image here for: ${[...images.missing].join(', ')}; the README's commands run without them`);
-  const [app, prometheus, alertmanager, grafana] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  env = {
-    COMPOSE_PROJECT_NAME: project,
-    APP_PORT: String(app),
-    PROMETHEUS_PORT: String(prometheus),
-    ALERTMANAGER_PORT: String(alertmanager),
-    GRAFANA_PORT: String(grafana),
-  };
-  appUrl = `http://127.0.0.1:${app}`;
-  prometheusUrl = `http://127.0.0.1:${prometheus}`;
-  alertmanagerUrl = `http://127.0.0.1:${alertmanager}`;
+  const { ports, env: stackEnv } = await projectEnv(project);
+  env = stackEnv;
+  appUrl = `http://127.0.0.1:${ports.app}`;
+  prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
+  alertmanagerUrl = `http://127.0.0.1:${ports.alertmanager}`;
   try {
     for (const command of first) await runReadme(command);
   } catch (error) {

@@ -11,8 +11,7 @@
 // /api/dashboards/db needs dashboards:create or :write, which it has not; /api/dashboards/home none.
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
-import { docker, runId } from '../support/docker';
-import { freePort } from '../support/net';
+import { docker, projectEnv, runId } from '../support/docker';
 import { waitFor } from '../support/wait';
 import { dashboardFiles, grafanaComposeFile, grafanaImageState, panelDsQueries, provisionedDatasourceUid, readDashboard, whyNoData, type DsQueryAnswer } from './lib';
 
@@ -43,15 +42,9 @@ async function request(method: string, pathAndQuery: string, body?: unknown): Pr
 }
 
 async function startStack(): Promise<void> {
-  const [app, prometheus, alertmanager, grafana] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  env = {
-    COMPOSE_PROJECT_NAME: project,
-    APP_PORT: String(app),
-    PROMETHEUS_PORT: String(prometheus),
-    ALERTMANAGER_PORT: String(alertmanager),
-    GRAFANA_PORT: String(grafana),
-  };
-  grafanaUrl = `http://127.0.0.1:${grafana}`;
+  const stack = await projectEnv(project);
+  env = stack.env;
+  grafanaUrl = `http://127.0.0.1:${stack.ports.grafana}`;
   try {
     // The README's start block: every service, then traffic, so the panels have something to show.
     await compose('up', '--build', '--wait');

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
+import { freePort } from './net';
 import { REPO_ROOT } from './repo';
 import { GiveUp, waitFor, type WaitOptions } from './wait';
 
@@ -68,6 +69,25 @@ export function runId(prefix: string): string {
 }
 
 export const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
+
+/** The variable docker-compose.yml reads each service's published port from (on 127.0.0.1). */
+const PUBLISHED_PORT_VARIABLES = { app: 'APP_PORT', prometheus: 'PROMETHEUS_PORT', alertmanager: 'ALERTMANAGER_PORT', grafana: 'GRAFANA_PORT' } as const;
+
+export type StackPorts = Record<keyof typeof PUBLISHED_PORT_VARIABLES, number>;
+
+/**
+ * A free host port for every service docker-compose.yml publishes, and the environment that names
+ * the compose project and moves each port there: a suite's stack never meets another's or the user's.
+ */
+export async function projectEnv(project: string): Promise<{ ports: StackPorts; env: NodeJS.ProcessEnv }> {
+  const ports = {} as StackPorts;
+  const env: NodeJS.ProcessEnv = { COMPOSE_PROJECT_NAME: project };
+  for (const [service, variable] of Object.entries(PUBLISHED_PORT_VARIABLES) as Array<[keyof StackPorts, string]>) {
+    ports[service] = await freePort();
+    env[variable] = String(ports[service]);
+  }
+  return { ports, env };
+}
 
 export interface ComposeService {
   image?: string;

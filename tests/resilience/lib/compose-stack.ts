@@ -6,11 +6,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { docker, inspect, runId } from '../../support/docker';
-import { freePort } from '../../support/net';
+import { COMPOSE_FILE, docker, inspect, projectEnv, runId, type StackPorts } from '../../support/docker';
 import { REPO_ROOT } from '../../support/repo';
 
-export const COMPOSE_FILE = path.join(REPO_ROOT, 'docker-compose.yml');
 export const COMPOSE_OVERRIDE = path.join(REPO_ROOT, 'tests', 'resilience', 'overrides', 'docker-compose.resilience.yml');
 const SHIPPED_PROMETHEUS = path.join(REPO_ROOT, 'observability', 'prometheus');
 
@@ -86,12 +84,6 @@ export function writeTestPrometheusConfig(timings: TestTimings): string {
   return dir;
 }
 
-export interface StackPorts {
-  app: number;
-  prometheus: number;
-  alertmanager: number;
-}
-
 export class ComposeStack {
   private constructor(
     readonly project: string,
@@ -101,24 +93,12 @@ export class ComposeStack {
     private readonly prometheusDir: string,
   ) {}
 
-  /**
-   * A stack of its own: unique project name, free ports, the test override. RESILIENCE_COMPOSE_FILES
-   * (paths separated by ':') adds more override files, e.g. one that removes a protection, to prove
-   * that the test guarding it then fails.
-   */
+  /** A stack of its own: unique project name, free ports, the test override. */
   static async create(timings: TestTimings): Promise<ComposeStack> {
-    const extraFiles = (process.env.RESILIENCE_COMPOSE_FILES ?? '').split(':').filter(Boolean);
     const project = runId('resilience');
-    const ports = { app: await freePort(), prometheus: await freePort(), alertmanager: await freePort() };
+    const { ports, env } = await projectEnv(project);
     const prometheusDir = writeTestPrometheusConfig(timings);
-    const env = {
-      COMPOSE_PROJECT_NAME: project,
-      APP_PORT: String(ports.app),
-      PROMETHEUS_PORT: String(ports.prometheus),
-      ALERTMANAGER_PORT: String(ports.alertmanager),
-      RESILIENCE_PROMETHEUS_CONFIG_DIR: prometheusDir,
-    };
-    return new ComposeStack(project, ports, env, [COMPOSE_FILE, COMPOSE_OVERRIDE, ...extraFiles], prometheusDir);
+    return new ComposeStack(project, ports, { ...env, RESILIENCE_PROMETHEUS_CONFIG_DIR: prometheusDir }, [COMPOSE_FILE, COMPOSE_OVERRIDE], prometheusDir);
   }
 
   compose(args: readonly string[], timeoutMs = 600_000): Promise<string> {
