@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
-import { collectorConfig, SCRAPE_JOB_NAME } from './collector-config';
+import { COLLECTOR_HEALTH_CHECK_COMMAND, collectorConfig, SCRAPE_JOB_NAME } from './collector-config';
 
 const test = suite('collectorConfig');
 const args = { region: 'us-east-2', prometheusEndpoint: 'https://aps-workspaces.us-east-2.amazonaws.com/workspaces/ws-1/', metricsPort: 9464, scrapeIntervalSeconds: 30 };
@@ -43,6 +43,16 @@ test('memory_limiter runs first, so a slow backend means refused scrapes rather 
   const config = parse(collectorConfig(args)) as Config;
   assert.equal(config.service.pipelines.metrics.processors[0], 'memory_limiter');
   assert.ok('memory_limiter' in config.processors);
+});
+
+// The image is FROM scratch and its /healthcheck binary asks http://127.0.0.1:13133/ only
+// (aws-otel-collector cmd/healthcheck/main.go). ECS's HealthCheck.command must start with CMD or
+// CMD-SHELL; CMD-SHELL needs a shell the image lacks.
+test('the container health check runs /healthcheck directly, against the extension on the address it probes', () => {
+  assert.deepEqual(COLLECTOR_HEALTH_CHECK_COMMAND, ['CMD', '/healthcheck']);
+  const config = parse(collectorConfig(args)) as Config;
+  assert.deepEqual(config.extensions.health_check, { endpoint: '127.0.0.1:13133' });
+  assert.ok(config.service.extensions.includes('health_check'));
 });
 
 test('a short scrape interval keeps the timeout within it', () => {

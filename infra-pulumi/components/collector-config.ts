@@ -11,10 +11,15 @@ export const COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collec
 export const SCRAPE_JOB_NAME = 'app';
 
 /**
- * The collector image's own probe, which asks the health_check extension (AWS's ECS task
- * definition examples for ADOT use exactly this command).
+ * The collector image's own probe (aws-otel-collector cmd/healthcheck), which asks the health_check
+ * extension at http://127.0.0.1:13133/ and exits non-zero unless it answers 200. The image is built
+ * FROM scratch (no shell), and ECS's HealthCheck API says the array must start with CMD (run
+ * directly) or CMD-SHELL (through a shell): without CMD, Docker ignores the check as of unknown type
+ * and a tool that adds CMD-SHELL fails it forever (aws-otel-collector#2014, #2655).
  */
-export const COLLECTOR_HEALTH_CHECK_COMMAND: readonly string[] = ['/healthcheck'];
+export const COLLECTOR_HEALTH_CHECK_COMMAND: readonly string[] = ['CMD', '/healthcheck'];
+/** Where /healthcheck looks, hard-coded in the probe; the extension is pinned to it. */
+export const COLLECTOR_HEALTH_CHECK_ENDPOINT = '127.0.0.1:13133';
 
 /** Share of the collector's memory limit at which memory_limiter starts refusing data. */
 export const COLLECTOR_MEMORY_LIMIT_PERCENTAGE = 75;
@@ -34,8 +39,9 @@ export function collectorConfig(args: CollectorConfigArgs): string {
   const config = {
     extensions: {
       sigv4auth: { region: args.region, service: 'aps' },
-      // Answers the container health check (/healthcheck); nothing outside the task can reach it.
-      health_check: {},
+      // Answers the container health check (/healthcheck) on loopback, the address the probe asks:
+      // the extension's default host has changed between collector releases (0.0.0.0, localhost).
+      health_check: { endpoint: COLLECTOR_HEALTH_CHECK_ENDPOINT },
     },
     receivers: {
       prometheus: {
