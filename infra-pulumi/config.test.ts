@@ -86,6 +86,10 @@ test('names AWS would refuse stop the program naming namePrefix', () => {
   throwsNaming('namePrefix', { namePrefix: 'internal' }, /internal-/);
   throwsNaming('namePrefix', { namePrefix: 'internal-api' }, /internal-/);
   throwsNaming('namePrefix', { namePrefix: 'xn--app' }, /S3/);
+  // EC2 CreateSecurityGroup: GroupName "cannot start with sg-".
+  throwsNaming('namePrefix', { namePrefix: 'sg' }, /sg-/);
+  throwsNaming('namePrefix', { namePrefix: 'sg-api' }, /sg-/);
+  assert.equal(withConfig({ namePrefix: 'sgx' })().namePrefix, 'sgx');
   throwsNaming('namePrefix', { namePrefix: 'app-' });
   throwsNaming('namePrefix', { namePrefix: 'a'.repeat(17) });
   assert.equal(withConfig({ namePrefix: 'internals' })().namePrefix, 'internals');

@@ -164,6 +164,11 @@ export function readNamePrefix(config: pulumi.Config, stack: string): string {
       throw new ConfigError(key, `"${namePrefix}"${origin} makes the load balancer or target group name longer than ${LB_NAME_MAX} characters.`);
     }
   }
+  // EC2 refuses security group names starting with "sg-" (CreateSecurityGroup's GroupName), and
+  // Pulumi names the groups `<namePrefix>-alb-…` and `<namePrefix>-task-…`.
+  if (`${namePrefix}-`.startsWith('sg-')) {
+    throw new ConfigError(key, `"${namePrefix}"${origin} gives the security groups names starting with "sg-", which EC2 refuses.`);
+  }
   // S3 refuses bucket names with these prefixes (the access-log bucket is named after namePrefix).
   for (const reserved of ['xn--', 'sthree-', 'amzn-s3-demo-']) {
     if (namePrefix.startsWith(reserved)) throw new ConfigError(key, `"${namePrefix}"${origin} starts with "${reserved}", which S3 refuses in bucket names.`);
