@@ -2,10 +2,12 @@
 # Downloads a release archive and unpacks it only when its SHA-256 matches the line for it in the
 # release's checksums file; a tampered or truncated download stops the job before anything runs.
 #   ci-download-verified.sh <archive-url> <checksums-url> <dest-dir> [tar options...]
-# Used for the Pulumi CLI (pulumi-<version>-checksums.txt) and flyctl (checksums.txt). POSIX sh
-# plus pipefail, so it runs in Debian (bash) and Alpine (busybox ash) job images alike.
+# Used for the Pulumi CLI (pulumi-<version>-checksums.txt) and flyctl (checksums.txt). POSIX sh,
+# so it runs in Debian (node image: /bin/sh is dash 0.5.12, which has no pipefail) and Alpine
+# (busybox ash) job images alike; pipefail where the shell has it.
 # shellcheck disable=SC3040
-set -euo pipefail
+set -eu
+if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi
 
 archive_url=${1:?usage: ci-download-verified.sh <archive-url> <checksums-url> <dest-dir> [tar options]}
 checksums_url=${2:?usage: ci-download-verified.sh <archive-url> <checksums-url> <dest-dir> [tar options]}

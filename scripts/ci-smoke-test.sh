@@ -12,9 +12,11 @@
 #   SMOKE_HTTP_URL    the plain-HTTP side (default: <https-url> with http://)
 # One attempt writes each body to a fresh file, so a failed attempt's body never prefixes the
 # next one (curl --retry --output - does that), and any failure is retried, not only those
-# curl --retry knows. Runs in curlimages/curl (busybox ash, which has pipefail).
+# curl --retry knows. Runs in curlimages/curl (busybox ash), in the node image (bash), and by hand
+# on Debian or Ubuntu (dash, which has no pipefail: set where the shell has it).
 # shellcheck disable=SC3040
-set -euo pipefail
+set -eu
+if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi
 set -f
 
 url=${1:?usage: ci-smoke-test.sh <https-url>}

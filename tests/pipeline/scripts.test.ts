@@ -38,7 +38,9 @@ Scripts('every script stops at the first error, unset variable or failed pipe', 
   for (const script of shellScripts) {
     const text = fs.readFileSync(script, 'utf8');
     assert.match(text, /^#!\/(usr\/bin\/env bash|bin\/sh)\n/, `${path.basename(script)} has a shebang`);
-    assert.match(text, /^set -euo pipefail$/m, `${path.basename(script)} sets -euo pipefail`);
+    // Scripts that Debian's dash may run (no pipefail there) set it where the shell has it.
+    const portable = /^set -eu$/m.test(text) && /^if \(set -o pipefail\) 2>\/dev\/null; then set -o pipefail; fi$/m.test(text);
+    assert.ok(/^set -euo pipefail$/m.test(text) || portable, `${path.basename(script)} sets -euo pipefail`);
   }
 });
 
@@ -106,14 +108,20 @@ const hasBusybox = ((): boolean => {
   }
 })();
 
+/** Debian's /bin/sh (dash 0.5.12 in bookworm: no pipefail), the shell of the node image's jobs. */
+const dash = ((): string | undefined => {
+  for (const candidate of ['/usr/bin/dash', '/bin/dash']) if (fs.existsSync(candidate)) return candidate;
+  return undefined;
+})();
+
 /** The interpreter CI uses for a script: bash for #!/usr/bin/env bash, busybox ash for #!/bin/sh. */
 function interpreter(script: string): string[] {
   const posix = fs.readFileSync(script, 'utf8').startsWith('#!/bin/sh\n');
   return posix && hasBusybox ? ['busybox', 'sh'] : ['bash'];
 }
 
-async function run(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT): Promise<Run> {
-  const [shell, ...shellArgs] = interpreter(script);
+async function run(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, shellCommand = interpreter(script)): Promise<Run> {
+  const [shell, ...shellArgs] = shellCommand;
   try {
     const { stdout, stderr } = await execFileAsync(shell as string, [...shellArgs, script, ...args], { env, cwd });
     return { code: 0, output: stdout + stderr };
@@ -141,7 +149,7 @@ const healthyApp: Handler = (req, res) => {
 
 const redirecting: Handler = (req, res) => void res.writeHead(301, { location: `https://d111.cloudfront.net${req.url ?? '/'}` }).end();
 
-async function smokeTest(app: Handler, plain: Handler = redirecting, env: Record<string, string> = {}): Promise<Run & { healthRequests: number }> {
+async function smokeTest(app: Handler, plain: Handler = redirecting, env: Record<string, string> = {}, shell?: string[]): Promise<Run & { healthRequests: number }> {
   let healthRequests = 0;
   const appServer = createServer((req, res) => {
     if (req.url === '/health') healthRequests += 1;
@@ -150,13 +158,8 @@ async function smokeTest(app: Handler, plain: Handler = redirecting, env: Record
   const plainServer = createServer((req, res) => plain(req, res, 0));
   const [url, httpUrl] = await Promise.all([listen(appServer), listen(plainServer)]);
   try {
-    const result = await run(path.join(scriptsDir, 'ci-smoke-test.sh'), [url], {
-      ...process.env,
-      SMOKE_HTTP_URL: httpUrl,
-      SMOKE_TIMEOUT_S: '120',
-      SMOKE_INTERVAL_S: '0',
-      ...env,
-    });
+    const script = path.join(scriptsDir, 'ci-smoke-test.sh');
+    const result = await run(script, [url], { ...process.env, SMOKE_HTTP_URL: httpUrl, SMOKE_TIMEOUT_S: '120', SMOKE_INTERVAL_S: '0', ...env }, REPO_ROOT, shell ?? interpreter(script));
     return { ...result, healthRequests };
   } finally {
     appServer.closeAllConnections();
@@ -170,6 +173,15 @@ const Smoke = suite('scripts/ci-smoke-test.sh');
 
 Smoke('passes against a healthy deployment', async () => {
   const { code, output } = await smokeTest(healthyApp);
+  assert.is(code, 0, output);
+  assert.match(output, /Smoke test passed/);
+});
+
+// docs/ci-cd.md tells operators to run it themselves after GitLab's Rollback environment: on
+// Debian or Ubuntu, `scripts/ci-smoke-test.sh <url>` runs it with dash.
+Smoke('runs under dash too (Debian\'s /bin/sh, which has no pipefail), as an operator runs it by hand', async () => {
+  if (!dash) return void console.log('dash not installed here: skipped');
+  const { code, output } = await smokeTest(healthyApp, redirecting, {}, [dash]);
   assert.is(code, 0, output);
   assert.match(output, /Smoke test passed/);
 });
@@ -586,7 +598,7 @@ Engine.run();
 // ---------------------------------------------------------------------------------------------
 // scripts/ci-download-verified.sh with a fake `curl` serving a release (secrets within reach).
 
-async function download(checksumFor: (sha: string) => string): Promise<Run & { installed: boolean }> {
+async function download(checksumFor: (sha: string) => string, shell?: string[]): Promise<Run & { installed: boolean }> {
   const box = scratch();
   try {
     const release = path.join(box.dir, 'release');
@@ -601,10 +613,13 @@ async function download(checksumFor: (sha: string) => string): Promise<Run & { i
     box.fake('curl', `out=''; url=''; while [ $# -gt 0 ]; do case "$1" in --output) out=$2; shift 2 ;; -*) shift ;; *) url=$1; shift ;; esac; done; cp "${release}/\${url##*/}" "$out" || exit 22`);
     const dest = path.join(box.dir, 'cli');
     const base = 'https://github.com/pulumi/pulumi/releases/download/v3.276.0';
+    const script = path.join(scriptsDir, 'ci-download-verified.sh');
     const result = await run(
-      path.join(scriptsDir, 'ci-download-verified.sh'),
+      script,
       [`${base}/pulumi-v3.276.0-linux-x64.tar.gz`, `${base}/pulumi-3.276.0-checksums.txt`, dest, '--strip-components=1'],
       { PATH: `${box.bin}:/usr/bin:/bin` },
+      REPO_ROOT,
+      shell ?? interpreter(script),
     );
     return { ...result, installed: fs.existsSync(path.join(dest, 'pulumi')) };
   } finally {
@@ -618,6 +633,18 @@ Download('installs a download whose SHA-256 matches the release\'s checksums', a
   const ok = await download((sha) => `${'0'.repeat(64)}  pulumi-v3.276.0-darwin-x64.tar.gz\n${sha}  pulumi-v3.276.0-linux-x64.tar.gz\n`);
   assert.is(ok.code, 0, ok.output);
   assert.ok(ok.installed);
+});
+
+// ci-pulumi.sh runs it in the node image (Debian bookworm), whose /bin/sh is dash 0.5.12.
+Download('installs and refuses alike under dash, the /bin/sh of the node image where the Pulumi jobs run it', async () => {
+  if (!dash) return void console.log('dash not installed here: skipped');
+  const ok = await download((sha) => `${sha}  pulumi-v3.276.0-linux-x64.tar.gz\n`, [dash]);
+  assert.is(ok.code, 0, ok.output);
+  assert.ok(ok.installed);
+  const tampered = await download(() => `${'f'.repeat(64)}  pulumi-v3.276.0-linux-x64.tar.gz\n`, [dash]);
+  assert.is(tampered.code, 1, tampered.output);
+  assert.match(tampered.output, /not installing it/);
+  assert.not.ok(tampered.installed);
 });
 
 Download('refuses a download whose SHA-256 differs, or that the checksums do not list', async () => {
