@@ -592,10 +592,13 @@ grafana.before(async (context) => {
   context.run = await runs.cloudfront;
 });
 
-grafana('the workspace uses IAM Identity Center by default, service-managed permissions and the version the dashboards are made for', ({ run }) => {
+// AWS's CreateWorkspace reference: "Use only the CUSTOMER_MANAGED permission type when creating a
+// workspace with the API, CLI or AWS CloudFormation" (SERVICE_MANAGED is the console's).
+grafana('the workspace uses IAM Identity Center by default, the role the program scopes (customer-managed permissions) and the version the dashboards are made for', ({ run }) => {
   const workspace = run.one(T.grafanaWorkspace);
   assert.deepEqual(input(workspace, 'authenticationProviders'), ['AWS_SSO']);
-  assert.equal(input(workspace, 'permissionType'), 'SERVICE_MANAGED');
+  assert.equal(input(workspace, 'permissionType'), 'CUSTOMER_MANAGED');
+  assert.equal(input(workspace, 'roleArn'), arnOf(run.one(T.role, '-grafana')));
   assert.deepEqual(input(workspace, 'dataSources'), ['PROMETHEUS']);
   assert.equal(input(workspace, 'grafanaVersion'), DEFAULT_GRAFANA_VERSION);
   assert.match(String(run.output('grafanaUrl')), /^https:\/\/.+\.grafana-workspace\./);

@@ -106,7 +106,10 @@ export class ManagedGrafana extends pulumi.ComponentResource {
     const workspace = new aws.grafana.Workspace(`${name}-grafana`, {
       accountAccessType: 'CURRENT_ACCOUNT',
       authenticationProviders: [...args.authenticationProviders],
-      permissionType: 'SERVICE_MANAGED',
+      // The program makes and scopes the workspace role itself. AWS's CreateWorkspace reference: the
+      // API, CLI and CloudFormation take CUSTOMER_MANAGED only; SERVICE_MANAGED (AMG creating and
+      // updating roles and policies) is a console feature.
+      permissionType: 'CUSTOMER_MANAGED',
       dataSources: ['PROMETHEUS'],
       roleArn: role.arn,
       grafanaVersion: args.grafanaVersion,
