@@ -2,16 +2,16 @@
 // the service's own configuration and routes, then its [env] run on the built service the way a
 // Fly Machine runs it. Key meanings: fly.io docs, "App configuration (fly.toml)" and "Health
 // Checks"; the contract for METRICS_PORT: contracts 1 (a listener that serves only /metrics).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Config, loadConfig } from '../../service/src/config';
 import { ROUTES } from '../../service/src/http/routes';
 import { freePort } from '../support/net';
-import { REPO_ROOT } from '../support/repo';
-import { GiveUp, waitFor } from '../support/wait';
+import { giveUpIfExited, start, stop, type Started } from '../support/child-process';
+import { assertServiceBuilt, REPO_ROOT, SERVICE_ENTRY } from '../support/repo';
+import { waitFor } from '../support/wait';
 
 interface FlyCheck {
   path?: string;
@@ -43,7 +43,6 @@ interface FlyMetrics {
 }
 
 const FLY_TOML = path.join(REPO_ROOT, 'fly.toml');
-const SERVICE_ENTRY = path.join(REPO_ROOT, 'service', 'dist', 'main.js');
 /** Fly's upper bound for kill_timeout (docs: "up to a maximum of 300 seconds"). */
 const FLY_MAX_KILL_TIMEOUT_MS = 300_000;
 /** What Fly does when fly.toml leaves these out (docs, "Runtime options"). */
@@ -189,45 +188,29 @@ Static.run();
 
 // --- the built service under fly.toml's [env] ---------------------------------------------------
 
-/** dist/ must be built from the current source, or this would test yesterday's service. */
-function assertBuiltFromSource(): void {
-  if (!existsSync(SERVICE_ENTRY)) throw new Error('service/dist/main.js is missing: run `npm run build` first');
-  const builtAt = statSync(SERVICE_ENTRY).mtimeMs;
-  const sourceDir = path.join(REPO_ROOT, 'service', 'src');
-  const newer = (readdirSync(sourceDir, { recursive: true }) as string[]).filter(
-    (file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && statSync(path.join(sourceDir, file)).mtimeMs > builtAt,
-  );
-  if (newer.length > 0) throw new Error(`service/src changed after the build (${newer.slice(0, 3).join(', ')}): run \`npm run build\` first`);
-}
-
 interface Running {
-  child: ChildProcess;
+  started: Started;
   exited: Promise<number | null>;
   appPort: number;
   metricsPort: number;
-  output: () => string;
 }
 
 let service: Running | undefined;
 
 /** fly.toml's [env], with free ports in place of its PORT and METRICS_PORT (this machine may use those). */
 async function startService(): Promise<Running> {
-  assertBuiltFromSource();
+  assertServiceBuilt();
   const appPort = await freePort();
   const metricsPort = await freePort();
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production', ...flyEnv(), PORT: String(appPort) };
   if (env.METRICS_PORT !== undefined) env.METRICS_PORT = String(metricsPort);
-  const child = spawn(process.execPath, [SERVICE_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const chunks: Buffer[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
-  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const running = { child, exited, appPort, metricsPort, output: () => Buffer.concat(chunks).toString('utf8') };
+  const started = start(process.execPath, [SERVICE_ENTRY], env);
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
   await waitFor('the service to answer GET /health', async () => {
-    if (child.exitCode !== null) throw new GiveUp(`the service exited with ${child.exitCode}:\n${running.output()}`);
+    giveUpIfExited(started, 'the service');
     return (await fetch(`http://127.0.0.1:${appPort}${ROUTES.health}`)).status === 200 ? true : undefined;
   });
-  return running;
+  return { started, exited, appPort, metricsPort };
 }
 
 async function statusOf(port: number, route: string, method = 'GET'): Promise<number> {
@@ -243,8 +226,8 @@ Live.before(async () => {
   service = await startService();
 });
 
-Live.after(() => {
-  if (service?.child.exitCode === null) service.child.kill('SIGKILL');
+Live.after(async () => {
+  if (service) await stop(service.started);
 });
 
 function running(): Running {
@@ -271,7 +254,8 @@ Live('the public port never serves the metrics path', async () => {
 });
 
 Live('kill_signal drains it: the readiness check fails while liveness holds, then exit 0 before kill_timeout', async () => {
-  const { child, appPort, exited } = running();
+  const { started, appPort, exited } = running();
+  const { child } = started;
   child.kill((fly.kill_signal ?? FLY_DEFAULT_KILL_SIGNAL) as NodeJS.Signals);
   await waitFor('GET /ready to answer 503 after the kill signal', async () => ((await statusOf(appPort, ROUTES.ready)) === 503 ? true : undefined), {
     intervalMs: 100,
@@ -281,7 +265,7 @@ Live('kill_signal drains it: the readiness check fails while liveness holds, the
   const killer = setTimeout(() => child.kill('SIGKILL'), durationMs(fly.kill_timeout ?? FLY_DEFAULT_KILL_TIMEOUT_S, 1_000, 'kill_timeout'));
   const code = await exited;
   clearTimeout(killer);
-  assert.is(code, 0, running().output().slice(-2_000));
+  assert.is(code, 0, started.output().slice(-2_000));
 });
 
 Live.run();

@@ -1,6 +1,7 @@
 // Where the observability files under test live.
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../../tests/support/repo';
+import { COMPOSE_FILE } from '../../../tests/support/docker';
+import { REPO_ROOT, SERVICE_ENTRY } from '../../../tests/support/repo';
 
 export const OBSERVABILITY_DIR = join(REPO_ROOT, 'observability');
 export const PROMETHEUS_DIR = join(OBSERVABILITY_DIR, 'prometheus');
@@ -16,6 +17,4 @@ export const GRAFANA_DIR = join(OBSERVABILITY_DIR, 'grafana');
 export const DASHBOARDS_DIR = join(GRAFANA_DIR, 'dashboards');
 /** The Fly.io variants, imported by hand into Fly's managed Grafana; loaded by nothing here. */
 export const FLY_DASHBOARDS_DIR = join(GRAFANA_DIR, 'dashboards-fly');
-export const SERVICE_MAIN = join(REPO_ROOT, 'service', 'dist', 'main.js');
-export const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
-export { REPO_ROOT };
+export { COMPOSE_FILE, REPO_ROOT, SERVICE_ENTRY as SERVICE_MAIN };

@@ -1,15 +1,11 @@
 // Starts the built service (`node service/dist/main.js`) as a real child process on a loopback port,
 // the way a container or a developer starts it, and reports how it ended.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { freePort } from '../../support/net';
-import { REPO_ROOT } from '../../support/repo';
+import { assertServiceBuilt, SERVICE_ENTRY } from '../../support/repo';
 import { GiveUp, waitFor } from '../../support/wait';
 import { getStatus, LOOPBACK } from '../../support/raw-http';
-
-/** The built service, as the image runs it. */
-export const SERVICE_ENTRY = path.join(REPO_ROOT, 'service', 'dist', 'main.js');
 
 export interface ExitInfo {
   code: number | null;
@@ -154,9 +150,4 @@ export async function runToExit(env: Record<string, string>, timeoutMs: number):
 
 export function describeExit(exit: ExitInfo): string {
   return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
-}
-
-/** The harness runs the built service, as production does; say how to build it when it is missing. */
-export function assertServiceBuilt(): void {
-  if (!existsSync(SERVICE_ENTRY)) throw new Error(`${path.relative(REPO_ROOT, SERVICE_ENTRY)} is missing: run \`npm run build\` first`);
 }
