@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
-import { COLLECTOR_HEALTH_CHECK_COMMAND, collectorConfig, SCRAPE_JOB_NAME } from './collector-config';
+import { COLLECTOR_HEALTH_CHECK_COMMAND, collectorConfig, collectorMemoryLimitMib, SCRAPE_JOB_NAME } from './collector-config';
 
 const test = suite('collectorConfig');
-const args = { region: 'us-east-2', prometheusEndpoint: 'https://aps-workspaces.us-east-2.amazonaws.com/workspaces/ws-1/', metricsPort: 9464, scrapeIntervalSeconds: 30 };
+const args = { region: 'us-east-2', prometheusEndpoint: 'https://aps-workspaces.us-east-2.amazonaws.com/workspaces/ws-1/', metricsPort: 9464, scrapeIntervalSeconds: 30, memoryLimitMib: 128 };
 
 interface Pipeline { receivers: string[]; processors: string[]; exporters: string[] }
 interface Config {
@@ -43,6 +43,19 @@ test('memory_limiter runs first, so a slow backend means refused scrapes rather 
   const config = parse(collectorConfig(args)) as Config;
   assert.equal(config.service.pipelines.metrics.processors[0], 'memory_limiter');
   assert.ok('memory_limiter' in config.processors);
+});
+
+// limit_percentage is of the memory the collector sees, which without a container limit is the whole
+// task's: it would let the collector take what the app needs. A fixed limit_mib does not.
+test('memory_limiter caps the collector at a fixed share of the task, leaving the app at least three quarters', () => {
+  const config = parse(collectorConfig(args)) as Config;
+  assert.deepEqual(config.processors.memory_limiter, { check_interval: '1s', limit_mib: 128, spike_limit_mib: 25 });
+  for (const taskMemory of [512, 1024, 2048, 8192]) {
+    const limit = collectorMemoryLimitMib(taskMemory);
+    assert.ok(limit > 0 && limit <= taskMemory / 4, `${taskMemory} MiB task: collector limit ${limit} MiB`);
+  }
+  assert.equal(collectorMemoryLimitMib(512), 128);
+  assert.equal(collectorMemoryLimitMib(8192), 256);
 });
 
 // The image is FROM scratch and its /healthcheck binary asks http://127.0.0.1:13133/ only

@@ -21,8 +21,18 @@ export const COLLECTOR_HEALTH_CHECK_COMMAND: readonly string[] = ['CMD', '/healt
 /** Where /healthcheck looks, hard-coded in the probe; the extension is pinned to it. */
 export const COLLECTOR_HEALTH_CHECK_ENDPOINT = '127.0.0.1:13133';
 
-/** Share of the collector's memory limit at which memory_limiter starts refusing data. */
-export const COLLECTOR_MEMORY_LIMIT_PERCENTAGE = 75;
+/** memory_limiter's ceiling, whatever the task size: far above what scraping one target needs. */
+export const COLLECTOR_MEMORY_LIMIT_MAX_MIB = 256;
+
+/**
+ * memory_limiter's hard limit for a task of `taskMemoryMib`: a quarter of it, at most
+ * COLLECTOR_MEMORY_LIMIT_MAX_MIB. A fixed limit_mib, not limit_percentage: the percentage is of the
+ * "total available memory" the collector sees, and with no container-level limit that is the whole
+ * task's (or more), so 75% would let a backed-up collector take the memory the app needs.
+ */
+export function collectorMemoryLimitMib(taskMemoryMib: number): number {
+  return Math.min(COLLECTOR_MEMORY_LIMIT_MAX_MIB, Math.floor(taskMemoryMib / 4));
+}
 
 export interface CollectorConfigArgs {
   region: string;
@@ -31,6 +41,8 @@ export interface CollectorConfigArgs {
   /** The service's METRICS_PORT inside the task (tasks share the loopback interface on Fargate). */
   metricsPort: number;
   scrapeIntervalSeconds: number;
+  /** memory_limiter's hard limit (collectorMemoryLimitMib of the task's memory). */
+  memoryLimitMib: number;
 }
 
 /** Builds the collector's YAML: scrape 127.0.0.1:<metrics port>/metrics as job "app", remote-write to AMP with SigV4. */
@@ -62,7 +74,7 @@ export function collectorConfig(args: CollectorConfigArgs): string {
     processors: {
       // First in the pipeline, so a slow AMP backs up into refused scrapes instead of an OOM kill
       // that would take the task's shared memory with it.
-      memory_limiter: { check_interval: '1s', limit_percentage: COLLECTOR_MEMORY_LIMIT_PERCENTAGE, spike_limit_percentage: 20 },
+      memory_limiter: { check_interval: '1s', limit_mib: args.memoryLimitMib, spike_limit_mib: Math.floor(args.memoryLimitMib / 5) },
       // Every task scrapes the same loopback target; the task ARN becomes the instance label so
       // the series of two tasks never collide in AMP.
       'resourcedetection/ecs': { detectors: ['ecs'], timeout: '5s', override: false },

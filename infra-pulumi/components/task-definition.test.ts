@@ -22,8 +22,11 @@ test('the app serves metrics on METRICS_PORT and the collector, configured in th
   await resolved(built.component.arn);
   const containers = containersOf(inputOf(built.one(T.taskDefinition), 'containerDefinitions'));
   assert.equal(envOf(containers.find((c) => c.name === APP_CONTAINER)).METRICS_PORT, String(METRICS_PORT));
-  const config = parse(envOf(containers.find((c) => c.name === COLLECTOR_CONTAINER)).AOT_CONFIG_CONTENT ?? '') as { receivers: { prometheus: { config: { scrape_configs: { static_configs: { targets: string[] }[] }[] } } } };
+  const config = parse(envOf(containers.find((c) => c.name === COLLECTOR_CONTAINER)).AOT_CONFIG_CONTENT ?? '') as { receivers: { prometheus: { config: { scrape_configs: { static_configs: { targets: string[] }[] }[] } } }; processors: { memory_limiter: { limit_mib?: number; limit_percentage?: number } } };
   assert.deepEqual(config.receivers.prometheus.config.scrape_configs[0]?.static_configs[0]?.targets, [`127.0.0.1:${METRICS_PORT}`]);
+  // A 512 MiB task: the collector's memory_limiter stops at a quarter of it, not at a share of all the task's memory.
+  assert.equal(config.processors.memory_limiter.limit_mib, 128);
+  assert.equal(config.processors.memory_limiter.limit_percentage, undefined);
   assert.deepEqual(inputOf(built.one(T.taskDefinition), 'runtimePlatform'), { operatingSystemFamily: 'LINUX', cpuArchitecture: 'ARM64' });
 });
 test('both roles carry the permissions boundary when one is given', async () => {

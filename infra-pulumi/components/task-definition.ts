@@ -6,7 +6,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { type CpuArchitecture, type LogLevel } from '../config';
-import { COLLECTOR_HEALTH_CHECK_COMMAND, COLLECTOR_IMAGE, collectorConfig } from './collector-config';
+import { COLLECTOR_HEALTH_CHECK_COMMAND, COLLECTOR_IMAGE, collectorConfig, collectorMemoryLimitMib } from './collector-config';
 import { stackRole } from './iam';
 import { APP_PORT, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, METRICS_PORT, stopTimeoutSeconds } from './timeouts';
 
@@ -111,6 +111,8 @@ export class TaskDefinition extends pulumi.ComponentResource {
       prometheusEndpoint,
       metricsPort: METRICS_PORT,
       scrapeIntervalSeconds: args.scrapeIntervalSeconds,
+      // The app keeps at least three quarters of the task's memory, however far AMP falls behind.
+      memoryLimitMib: collectorMemoryLimitMib(args.memory),
     }));
 
     const containerDefinitions = pulumi.jsonStringify([
