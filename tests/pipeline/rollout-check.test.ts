@@ -1,12 +1,14 @@
 // scripts/ci-rollout-check.mts against a mocked ECS API (aws-sdk-client-mock): the deploy job
 // fails when ECS rolled the deployment back, even though the old tasks answer healthy.
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeServicesCommand, ECSClient, type Deployment, type Service } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parse } from 'yaml';
 import { REPO_ROOT } from '../support/repo';
 
 const execFileAsync = promisify(execFile);
@@ -119,6 +121,29 @@ Rollout('runs under plain Node 24 (no tsx) and names a missing argument in one l
     assert.is(code, 2, stderr);
     assert.match(stderr ?? '', /^ci-rollout-check: --task-definition is required;/m);
     assert.not.match(stderr ?? '', /SyntaxError|ERR_/);
+  }
+});
+
+// The deploy and rollback jobs install only `npm ci --workspace <w> --ignore-scripts` (.pulumi in
+// .gitlab-ci.yml), then run this file with plain node from scripts/: every package it imports must
+// be a dependency of that workspace, placed by the lockfile where Node looks from scripts/ (the
+// root node_modules), or the check dies with ERR_MODULE_NOT_FOUND after a successful `pulumi up`.
+Rollout('the Pulumi jobs\' install provides every package the script imports, where Node finds it from scripts/', () => {
+  const reference = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };
+  const ci = parse(fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'), { customTags: [reference] }) as { '.pulumi': { before_script: string[] } };
+  const install = ci['.pulumi'].before_script.join('\n');
+  const workspace = /npm ci --workspace (\S+) --ignore-scripts/.exec(install)?.[1];
+  assert.ok(workspace, `.pulumi installs one workspace without install scripts: ${install}`);
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, workspace, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const source = fs.readFileSync(SCRIPT, 'utf8');
+  const imported = [...source.matchAll(/^import [^;]*? from '([^']+)';$/gm)].map((m) => m[1] as string).filter((name) => !name.startsWith('node:'));
+  assert.ok(imported.includes('@aws-sdk/client-ecs'), `imports found: ${imported.join(', ')}`);
+  for (const name of imported) {
+    assert.ok(manifest.dependencies?.[name], `${name} is a dependency of ${workspace}`);
+    const entry = lock.packages[`node_modules/${name}`];
+    assert.ok(entry, `package-lock.json places ${name} in the root node_modules (not under ${workspace}/node_modules, out of reach of scripts/)`);
+    assert.not.ok(entry.dev, `${name} is not dev-only in the lockfile`);
   }
 });
 
