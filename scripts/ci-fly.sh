@@ -40,4 +40,5 @@ flyctl version
 flyctl deploy --config "$CI_PROJECT_DIR/fly.toml" --app "$app" --image "$image"
 url=${FLY_URL:-https://$app.fly.dev}
 printf 'FLY_URL=%s\n' "$url" > "$CI_PROJECT_DIR/fly.env"
-"$here/ci-smoke-test.sh" "$url"
+# A failure then advises rolling back on Fly.io, not with the AWS rollback job.
+SMOKE_TARGET=fly FLY_APP=$app "$here/ci-smoke-test.sh" "$url"

@@ -10,6 +10,8 @@
 #                     distribution can take minutes to answer everywhere)
 #   SMOKE_INTERVAL_S  pause between attempts (default 10)
 #   SMOKE_HTTP_URL    the plain-HTTP side (default: <https-url> with http://)
+#   SMOKE_TARGET      aws (default) or fly: which way of rolling back a failure prints
+#   FLY_APP           with SMOKE_TARGET=fly: the app named in that advice
 # One attempt writes each body to a fresh file, so a failed attempt's body never prefixes the
 # next one (curl --retry --output - does that), and any failure is retried, not only those
 # curl --retry knows. Runs in curlimages/curl (busybox ash), in the node image (bash), and by hand
@@ -27,6 +29,11 @@ timeout_s=${SMOKE_TIMEOUT_S:-300}
 interval_s=${SMOKE_INTERVAL_S:-10}
 case "$timeout_s$interval_s" in
   *[!0-9]*) echo "ci-smoke-test: SMOKE_TIMEOUT_S and SMOKE_INTERVAL_S must be whole seconds" >&2; exit 2 ;;
+esac
+target=${SMOKE_TARGET:-aws}
+case "$target" in
+  aws | fly) ;;
+  *) echo "ci-smoke-test: SMOKE_TARGET must be aws or fly, got '$target'" >&2; exit 2 ;;
 esac
 
 # Spellings a path rule for /metrics would not match but a lenient router might serve.
@@ -88,6 +95,19 @@ check_once() {
 }
 
 rollback_help() {
+  if [ "$target" = fly ]; then
+    # Fly.io has no rollback command: a rollback is a deploy of an earlier image (Fly's Rollback Guide).
+    cat <<ROLLBACK
+
+Smoke test FAILED against $url: the new version may be live but is not healthy.
+Roll back on Fly.io, then fix forward (docs/deploy-fly.md):
+  1. flyctl releases --app ${FLY_APP:-<app>} --image    lists the images deployed before; take the last good one.
+  2. flyctl deploy --config fly.toml --app ${FLY_APP:-<app>} --image <repo>@sha256:<digest of that image>
+  Or revert the merge on the default branch (git revert -m 1 <merge-sha>, merge it): the new pipeline
+  deploys the previous code to every target.
+ROLLBACK
+    return
+  fi
   cat <<ROLLBACK
 
 Smoke test FAILED against $url: the new version may be live but is not healthy.

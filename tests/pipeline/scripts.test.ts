@@ -231,6 +231,21 @@ Smoke('fails within its deadline when /health never becomes healthy, and says ho
   assert.match(output, /git revert/);
 });
 
+Smoke('on Fly.io (SMOKE_TARGET=fly), a failure says how to roll back there, not with the AWS rollback job', async () => {
+  const draining: Handler = (req, res) => void res.writeHead(503, { 'content-type': 'text/plain' }).end('draining');
+  const { code, output } = await smokeTest(draining, redirecting, { SMOKE_TIMEOUT_S: '1', SMOKE_INTERVAL_S: '1', SMOKE_TARGET: 'fly', FLY_APP: 'observable-demo' });
+  assert.is(code, 1, output);
+  assert.match(output, /flyctl releases --app observable-demo --image/);
+  assert.match(output, /flyctl deploy --config fly\.toml --app observable-demo --image <repo>@sha256:/);
+  assert.not.match(output, /ROLLBACK_IMAGE|rollback` job/, 'the AWS rollback job does not roll Fly.io back');
+});
+
+Smoke('an unknown SMOKE_TARGET stops with one line naming it', async () => {
+  const { code, output } = await smokeTest(healthyApp, redirecting, { SMOKE_TARGET: 'heroku' });
+  assert.is(code, 2, output);
+  assert.match(output, /SMOKE_TARGET must be aws or fly, got 'heroku'/);
+});
+
 Smoke('fails when /health answers 200 with another body', async () => {
   const wrong: Handler = (req, res, healthRequests) => {
     if (req.url === '/health') res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
@@ -671,7 +686,7 @@ async function ciFly(env: Record<string, string>): Promise<Run & { calls: string
     fs.mkdirSync(scripts, { recursive: true });
     fs.copyFileSync(path.join(scriptsDir, 'ci-fly.sh'), path.join(scripts, 'ci-fly.sh'));
     fs.writeFileSync(path.join(project, 'fly.toml'), 'app = "observable-demo"\nprimary_region = "sjc"\n');
-    fs.writeFileSync(path.join(scripts, 'ci-smoke-test.sh'), `#!/bin/sh\necho "ci-smoke-test.sh $*" >> "${box.state}/calls"\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(scripts, 'ci-smoke-test.sh'), `#!/bin/sh\necho "ci-smoke-test.sh $* (SMOKE_TARGET=\${SMOKE_TARGET:-} FLY_APP=\${FLY_APP:-})" >> "${box.state}/calls"\n`, { mode: 0o755 });
     box.fake('flyctl', 'exit 0');
     const result = await run(path.join(scripts, 'ci-fly.sh'), [], {
       PATH: `${box.bin}:/usr/bin:/bin`,
@@ -694,7 +709,7 @@ Fly('deploys the published digest with fly.toml, then smoke-tests https://<app>.
   const fly = await ciFly({ IMAGE_REF: image });
   assert.is(fly.code, 0, fly.output);
   assert.ok(fly.calls.includes(`flyctl deploy --config <project>/fly.toml --app observable-demo --image ${image}`), fly.calls.join('\n'));
-  assert.is(fly.calls.at(-1), 'ci-smoke-test.sh https://observable-demo.fly.dev');
+  assert.is(fly.calls.at(-1), 'ci-smoke-test.sh https://observable-demo.fly.dev (SMOKE_TARGET=fly FLY_APP=observable-demo)', 'a failure advises a Fly.io rollback');
 });
 
 Fly('refuses anything but a digest', async () => {
