@@ -62,6 +62,11 @@ test('profile small: one 0.25 vCPU / 0.5 GB ARM64 task with public IPs, Grafana 
   assert.notEqual(withConfig({ profile: 'small', grafana: 'true' })().grafana, undefined);
   assert.equal(withConfig({ profile: 'small', minTasks: '2' })().service.maxTasks, 2);
   throwsNaming('natGateways', { profile: 'small', natGateways: 'single' }, /no NAT/);
+  // AWS's ECS guide ("Fargate capacity providers"): ARM64 Linux tasks don't support Fargate Spot.
+  throwsNaming('fargateSpot', { profile: 'small', fargateSpot: 'true' }, /X86_64 tasks only.*cpuArchitecture: X86_64/);
+  throwsNaming('fargateSpot', { cpuArchitecture: 'ARM64', fargateSpot: 'true' }, /X86_64 tasks only/);
+  const spot = withConfig({ profile: 'small', fargateSpot: 'true', cpuArchitecture: 'X86_64' })();
+  assert.deepEqual([spot.service.fargateSpot, spot.taskDefinition.cpuArchitecture], [true, 'X86_64']);
   throwsNaming('profile', { profile: 'tiny' }, /"default", "small"/);
 });
 

@@ -233,7 +233,7 @@ export function readTaskDefinition(config: pulumi.Config, profile: Profile) {
   return { ...readImage(config), cpu, memory, cpuArchitecture, logRetentionDays, logLevel, shutdownDelayMs, shutdownTimeoutMs, scrapeIntervalSeconds };
 }
 
-export function readService(config: pulumi.Config, profile: Profile) {
+export function readService(config: pulumi.Config, profile: Profile, cpuArchitecture: CpuArchitecture) {
   const defaults = PROFILE_DEFAULTS[profile];
   const minTasks = integer(config, 'minTasks', defaults.minTasks, 1, 100);
   const maxTasks = integer(config, 'maxTasks', Math.max(defaults.maxTasks, minTasks), 1, 100);
@@ -243,6 +243,11 @@ export function readService(config: pulumi.Config, profile: Profile) {
   const cpuTargetPercent = integer(config, 'cpuTargetPercent', 60, 10, 90);
   const requestsPerTargetPerMinute = integer(config, 'requestsPerTargetPerMinute', 1000, 10, 1_000_000);
   const fargateSpot = boolean(config, 'fargateSpot', false);
+  // AWS's ECS guide, "Fargate capacity providers": Linux tasks with the ARM64 architecture don't
+  // support Fargate Spot. ECS would accept the service and then never place a task.
+  if (fargateSpot && cpuArchitecture === 'ARM64') {
+    throw new ConfigError('fargateSpot', `Fargate Spot runs X86_64 tasks only, and this stack's tasks are ARM64${profile === 'small' ? ' (the small profile\'s default)' : ''}; also set \`cpuArchitecture: X86_64\`, or leave fargateSpot off.`);
+  }
   return { minTasks, maxTasks, cpuTargetPercent, requestsPerTargetPerMinute, fargateSpot, publicTasks: profile === 'small' };
 }
 
@@ -330,15 +335,22 @@ export function loadConfig() {
   const config = new pulumi.Config();
   const profile = readProfile(config);
   const grafanaEnabled = readGrafanaEnabled(config, profile);
+  // In this order, so the first bad key is reported as before: region, names, tags, IAM, network, task.
+  const region = readRegion(new pulumi.Config('aws'), grafanaEnabled);
+  const namePrefix = readNamePrefix(config, stack);
+  const tags = Object.freeze(stackTags(project, stack, config));
+  const iam = Object.freeze(readIam(config));
+  const network = Object.freeze(readNetwork(config, profile));
+  const taskDefinition = readTaskDefinition(config, profile);
   return Object.freeze({
-    region: readRegion(new pulumi.Config('aws'), grafanaEnabled),
-    namePrefix: readNamePrefix(config, stack),
+    region,
+    namePrefix,
     profile,
-    tags: Object.freeze(stackTags(project, stack, config)),
-    iam: Object.freeze(readIam(config)),
-    network: Object.freeze(readNetwork(config, profile)),
-    taskDefinition: Object.freeze(readTaskDefinition(config, profile)),
-    service: Object.freeze(readService(config, profile)),
+    tags,
+    iam,
+    network,
+    taskDefinition: Object.freeze(taskDefinition),
+    service: Object.freeze(readService(config, profile, taskDefinition.cpuArchitecture)),
     loadBalancer: Object.freeze(readLoadBalancer(config, stack)),
     front: Object.freeze(readFront(config)),
     managedPrometheus: Object.freeze(readManagedPrometheus(config)),

@@ -145,7 +145,9 @@ const runs = {
     shutdownTimeoutMs: '30000', shutdownDelayMs: '8000',
   }, 'prod'),
   noGrafana: runProgram({ grafana: 'false' }),
-  small: runProgram({ profile: 'small', fargateSpot: 'true' }, 'small'),
+  small: runProgram({ profile: 'small' }, 'small'),
+  // Fargate Spot runs X86_64 tasks only, so Spot in the small profile means x86 as well.
+  smallSpot: runProgram({ profile: 'small', fargateSpot: 'true', cpuArchitecture: 'X86_64' }, 'small'),
   extras: runProgram({
     grafanaVersion: '10.4', grafanaAdmins: '["group:g-admins","user:u-alice"]', grafanaEditors: '["user:u-bob"]', grafanaViewers: '["group:g-viewers"]',
     iamPermissionsBoundaryArn: BOUNDARY, imageCredentialsSecretArn: REGISTRY_SECRET, scrapeIntervalSeconds: '30',
@@ -557,16 +559,25 @@ small('no NAT gateway; the internal ALB sits in isolated subnets of a VPC that s
   assert.deepEqual(input(vpc, 'natGateways'), { strategy: 'None' });
   assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((s) => s.type), ['Public', 'Isolated']);
 });
-small('one 0.25 vCPU / 0.5 GB ARM64 task on Fargate Spot, and no Grafana unless asked for', ({ run }) => {
+small('one 0.25 vCPU / 0.5 GB ARM64 task on on-demand Fargate, and no Grafana unless asked for', ({ run }) => {
   const taskDefinition = run.one(T.taskDefinition);
   assert.deepEqual([input(taskDefinition, 'cpu'), input(taskDefinition, 'memory')], ['256', '512']);
   assert.equal(input<{ cpuArchitecture: string }>(taskDefinition, 'runtimePlatform').cpuArchitecture, 'ARM64');
   const service = run.one(T.service);
   assert.equal(input(service, 'desiredCount'), 1);
+  assert.equal(input(service, 'launchType'), 'FARGATE');
+  assert.equal(run.ofType(T.capacityProviders).length, 0);
+  assert.equal(run.ofType(T.grafanaWorkspace).length, 0);
+});
+// AWS's ECS guide, "Fargate capacity providers": Fargate Spot only supports X86_64 Linux tasks.
+small('on Fargate Spot: an X86_64 task on the FARGATE_SPOT capacity provider (Spot has no ARM64)', async () => {
+  const run = await runs.smallSpot;
+  assert.equal(run.result.error, undefined, run.result.error);
+  assert.equal(input<{ cpuArchitecture: string }>(run.one(T.taskDefinition), 'runtimePlatform').cpuArchitecture, 'X86_64');
+  const service = run.one(T.service);
   assert.equal(input(service, 'launchType'), undefined);
   assert.deepEqual(input(service, 'capacityProviderStrategies'), [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
   assert.deepEqual(input(run.one(T.capacityProviders), 'capacityProviders'), ['FARGATE', 'FARGATE_SPOT']);
-  assert.equal(run.ofType(T.grafanaWorkspace).length, 0);
 });
 small('the default profile is unchanged: on-demand Fargate, x86, 2 tasks of 0.5 vCPU / 1 GB', async () => {
   const run = await runs.cloudfront;
