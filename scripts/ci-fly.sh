@@ -18,7 +18,8 @@ case "$image" in
   *) echo "ci-fly: IMAGE_REF must be the digest image:publish pushed (<repo>@sha256:...), got '$image'" >&2; exit 1 ;;
 esac
 
-app=${FLY_APP:-$(sed -n 's/^app[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$CI_PROJECT_DIR/fly.toml" | head -n 1)}
+# app = "name" as committed here, or app = 'name' as `fly launch` writes the file back (TOML literal string).
+app=${FLY_APP:-$(sed -n "s/^app[[:space:]]*=[[:space:]]*[\"']\([^\"']*\)[\"'].*/\1/p" "$CI_PROJECT_DIR/fly.toml" | head -n 1)}
 if [ -z "$app" ]; then
   echo "ci-fly: no app name: set FLY_APP or \`app\` in fly.toml" >&2
   exit 1
