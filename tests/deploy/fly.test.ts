@@ -117,7 +117,8 @@ Static('names an app and a primary region, and no image: every deploy names the 
 Static('[env] is a configuration the service starts with', () => {
   // loadConfig throws the same one-line error start-up prints (and exits 2 on).
   const config = serviceConfig();
-  assert.is(config.host, '0.0.0.0', 'Fly Proxy and the metrics scraper reach the VM on its private IPv4 address');
+  // Fly Proxy reaches the VM over IPv4, the private network (6PN) over IPv6: only "::" listens on both.
+  assert.is(config.host, '::', 'HOST must be "::": 0.0.0.0 is unreachable over 6PN, a single address misses the other family');
 });
 
 Static('Fly Proxy sends to the port the service listens on', () => {
