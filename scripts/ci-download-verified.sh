@@ -1,8 +1,9 @@
 #!/bin/sh
-# Downloads a release archive and unpacks it only when its SHA-256 matches the line for it in the
+# Downloads a release asset and installs it only when its SHA-256 matches the line for it in the
 # release's checksums file; a tampered or truncated download stops the job before anything runs.
-#   ci-download-verified.sh <archive-url> <checksums-url> <dest-dir> [tar options...]
-# Used for the Pulumi CLI (pulumi-<version>-checksums.txt) and flyctl (checksums.txt). POSIX sh,
+#   ci-download-verified.sh <archive-url> <checksums-url> <dest-dir> [tar options...]   a .tar.gz: unpacked into dest-dir
+#   ci-download-verified.sh <binary-url> <checksums-url> <dest-file>                    anything else: installed as dest-file, executable
+# Used for the Pulumi CLI (pulumi-<version>-checksums.txt), flyctl and Docker Compose (checksums.txt). POSIX sh,
 # so it runs in Debian (node image: /bin/sh is dash 0.5.12, which has no pipefail) and Alpine
 # (busybox ash) job images alike; pipefail where the shell has it.
 # shellcheck disable=SC3040
@@ -32,6 +33,16 @@ if [ "$actual" != "$expected" ]; then
   exit 1
 fi
 
-mkdir -p "$dest"
-tar -xzf "$work/$archive" -C "$dest" "$@"
-echo "ci-download-verified: $archive verified (sha256 $actual) and unpacked into $dest"
+case $archive in
+  *.tar.gz | *.tgz)
+    mkdir -p "$dest"
+    tar -xzf "$work/$archive" -C "$dest" "$@"
+    echo "ci-download-verified: $archive verified (sha256 $actual) and unpacked into $dest"
+    ;;
+  *)
+    mkdir -p "$(dirname "$dest")"
+    cp "$work/$archive" "$dest"
+    chmod 0755 "$dest"
+    echo "ci-download-verified: $archive verified (sha256 $actual) and installed as $dest"
+    ;;
+esac

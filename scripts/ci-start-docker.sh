@@ -2,8 +2,9 @@
 # Starts a Docker engine inside the e2e job (the runner must allow privileged containers).
 # Not docker:dind as a service: docker-compose.yml publishes ports on 127.0.0.1 only, and the
 # e2e tests talk to 127.0.0.1, so the engine must share the job's network namespace.
-# Debian's docker.io and docker-compose 1.29 (the compose file stays 1.29-compatible), with
-# `docker compose ...` served by docker-compose, the same toolchain the e2e tests use locally.
+# Debian's docker.io, and Docker Compose v2 as the CLI plugin users have (`docker compose`): the
+# README's `up --wait` needs v2, and Debian bookworm packages only 1.29. Compose is pinned
+# (COMPOSE_VERSION) and installed only when its SHA-256 matches the release's checksums.txt.
 #
 # What docker:dind does for its engine, done here for this one:
 #   - cgroup v2 nesting (moby's hack/dind, which dind's entrypoint runs): move every process out
@@ -13,25 +14,27 @@
 #     dind declares it a VOLUME): the data root goes on the builds volume, else vfs is used.
 #   - DOCKER_REGISTRY_MIRROR: Docker Hub limits anonymous pulls per address, and the runner's
 #     own mirror serves only the job images, not engines a job starts.
-# Test seams: CGROUP_ROOT (default /sys/fs/cgroup), DOCKER_DATA_ROOT, DOCKERD_LOG.
+# Test seams: CGROUP_ROOT (default /sys/fs/cgroup), DOCKER_DATA_ROOT, DOCKERD_LOG, COMPOSE_PLUGIN.
 set -euo pipefail
 
 cgroup_root=${CGROUP_ROOT:-/sys/fs/cgroup}
 dockerd_log=${DOCKERD_LOG:-/tmp/dockerd.log}
 
-if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker-compose >/dev/null 2>&1; then
+compose_plugin=${COMPOSE_PLUGIN:-/usr/local/lib/docker/cli-plugins/docker-compose}
+
+if ! command -v dockerd >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    docker.io docker-compose iptables ca-certificates >/dev/null
+    docker.io iptables ca-certificates curl >/dev/null
 fi
 
 if ! docker compose version >/dev/null 2>&1; then
-  cat > /usr/local/bin/docker <<'SHIM'
-#!/bin/sh
-if [ "${1:-}" = compose ]; then shift; exec docker-compose "$@"; fi
-exec /usr/bin/docker "$@"
-SHIM
-  chmod +x /usr/local/bin/docker
+  : "${COMPOSE_VERSION:?set COMPOSE_VERSION (.gitlab-ci.yml) to the Docker Compose v2 release to install}"
+  # The release names its Linux binaries after `uname -m`: x86_64, aarch64.
+  release="https://github.com/docker/compose/releases/download/v$COMPOSE_VERSION"
+  sh "$(dirname "$0")/ci-download-verified.sh" \
+    "$release/docker-compose-linux-$(uname -m)" "$release/checksums.txt" "$compose_plugin"
+  docker compose version
 fi
 
 enable_cgroup_nesting() {
