@@ -141,6 +141,8 @@ Pipeline('deploys are never interrupted or run side by side; everything else is 
     ((job?.needs ?? []) as (string | { job: string })[]).map((need) => (typeof need === 'string' ? need : need.job));
   assert.equal(needed(deploy), ['image:publish'], 'deploy waits for the published image (which waits for every check)');
   assert.equal(needed(jobs['smoke-test']), ['deploy']);
+  // Otherwise the next pipeline's deploy can run between this deploy and its smoke test.
+  assert.is(jobs['smoke-test']?.resource_group, 'production', 'the smoke test checks the deploy it follows, not a newer one');
 });
 
 Pipeline('cloud credentials come from ID tokens, never from stored keys', async ({ repo }) => {
