@@ -3,7 +3,7 @@
 // return data. The Fly.io variant's run against a second Prometheus scraping the same service as
 // Fly's does: every series labelled app (the job label dropped), and no rules evaluated.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -12,6 +12,8 @@ import { giveUpIfExited, start, stop, type Started } from '../../tests/support/c
 import { freePort } from '../../tests/support/net';
 import { testPrometheusConfig } from '../../tests/support/prometheus-config';
 import { prometheusTool } from '../../tests/support/prometheus-tools';
+import { assertServiceBuilt } from '../../tests/support/repo';
+import { ServiceProcess } from '../../tests/support/service-process';
 import { waitFor } from '../../tests/support/wait';
 import {
   annotationQueries,
@@ -22,7 +24,7 @@ import {
   variableQueries,
   type PanelQuery,
 } from './lib/dashboard-json';
-import { FLY_DASHBOARDS_DIR, PROMETHEUS_CONFIG, REPO_ROOT, SERVICE_MAIN } from './lib/paths';
+import { FLY_DASHBOARDS_DIR, PROMETHEUS_CONFIG, REPO_ROOT } from './lib/paths';
 import { ruleGroups } from './lib/rule-files';
 
 // Fast scrapes and rule evaluations so the recording rules have data within seconds.
@@ -51,8 +53,14 @@ interface QueryResponse {
   data?: { resultType: string; result: unknown[] };
 }
 
-function buildServiceIfMissing(): void {
-  if (existsSync(SERVICE_MAIN)) return;
+/** Builds the service when its build is missing or older than its source, so the test runs today's service. */
+function buildServiceIfNeeded(): void {
+  try {
+    assertServiceBuilt();
+    return;
+  } catch {
+    // missing or stale: build it below
+  }
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const build = spawnSync(npm, ['run', 'build', '-w', 'service'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
   assert.is(build.status, 0, `npm run build -w service failed:\n${build.stdout}${build.stderr}`);
@@ -104,7 +112,7 @@ async function instantQuery(prometheus: string, expr: string): Promise<QueryResp
 
 const live = suite('dashboard queries against the real service and Prometheus');
 
-let service: Started | undefined;
+let service: ServiceProcess | undefined;
 let prometheus: Started | undefined;
 let workdir = '';
 let prometheusUrl = '';
@@ -131,25 +139,15 @@ async function startPrometheus(name: string, port: number, configText: string, r
 }
 
 async function startStack(): Promise<void> {
-  buildServiceIfMissing();
+  buildServiceIfNeeded();
   workdir = mkdtempSync(join(tmpdir(), 'dashboard-queries-'));
-  const appPort = await freePort();
   const prometheusPort = await freePort();
   const flyPrometheusPort = await freePort();
 
-  const app = start(process.execPath, [SERVICE_MAIN], {
-    ...process.env,
-    HOST: '127.0.0.1',
-    PORT: String(appPort),
-    LOG_LEVEL: 'warn',
-    SHUTDOWN_DELAY_MS: '0',
-  });
-  service = app;
+  // On 127.0.0.1 at LOG_LEVEL warn; no readiness delay, so the clean-up's SIGTERM ends it at once.
+  service = await ServiceProcess.start({ SHUTDOWN_DELAY_MS: '0' });
+  const appPort = service.port;
   const appUrl = `http://127.0.0.1:${appPort}`;
-  await waitFor('the service to be ready', async () => {
-    giveUpIfExited(app, 'the service');
-    return getOk(`${appUrl}/ready`);
-  }, { deadlineMs: 30_000, intervalMs: 250 });
 
   const testRules = join(workdir, 'dashboard-test-rules.yml');
   writeFileSync(testRules, TEST_ALERT_RULES);
@@ -196,7 +194,7 @@ live.before(startStack);
 live.after(async () => {
   if (flyPrometheus) await stop(flyPrometheus);
   if (prometheus) await stop(prometheus);
-  if (service) await stop(service);
+  if (service) await service.stopGracefully();
   if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
 

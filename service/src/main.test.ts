@@ -1,9 +1,12 @@
 import { createServer } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { exitCode, spawnService, waitForLog } from './testing/process';
-import { freePort } from '../../tests/support/net';
 import { rawRequest } from '../../tests/support/raw-http';
+import { jsonLines, runToExit, ServiceProcess, type ServiceEnv } from '../../tests/support/service-process';
+
+/** From the source through tsx (these tests run before any build), at the service's default LOG_LEVEL (info logs "listening"). */
+const FROM_SOURCE = { from: 'source' } as const;
+const DEFAULT_LOG_LEVEL = { LOG_LEVEL: undefined };
 
 /** Holds a port on 127.0.0.1 for the length of `test`. */
 async function withTakenPort(test: (port: number) => Promise<void>): Promise<void> {
@@ -19,12 +22,9 @@ async function withTakenPort(test: (port: number) => Promise<void>): Promise<voi
 }
 
 /** Runs the service until it exits by itself and returns its exit code and JSON log lines. */
-async function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; lines: Array<Record<string, unknown>> }> {
-  const child = spawnService(env);
-  let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  const code = await exitCode(child, 10_000);
-  return { code, lines: stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+async function runUntilExit(env: ServiceEnv): Promise<{ code: number | null; lines: Array<Record<string, unknown>> }> {
+  const { exit, stdout } = await runToExit({ ...DEFAULT_LOG_LEVEL, ...env }, 10_000, FROM_SOURCE);
+  return { code: exit.code, lines: jsonLines(stdout) };
 }
 
 const startup = suite('start-up of the real process');
@@ -53,18 +53,18 @@ startup('METRICS_PORT already taken: the fatal line names that port, exit 1', ()
 );
 
 startup('METRICS_PORT set: "listening" names both addresses; /metrics answers there and is a 404 on PORT', async () => {
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const child = spawnService({ HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: String(metricsPort) });
+  const service = await ServiceProcess.start({ ...DEFAULT_LOG_LEVEL, HOST: '127.0.0.1' }, { ...FROM_SOURCE, metricsPort: true });
+  const { port, metricsPort } = service;
   try {
-    const listening = await waitForLog(child, (line) => line.msg === 'listening');
+    assert.ok(metricsPort !== undefined);
+    const listening = await service.waitForLogLine('the "listening" line', (line) => line.msg === 'listening');
     assert.is((listening.address as { port: number }).port, port);
     assert.is((listening.metricsAddress as { port: number }).port, metricsPort);
     const request = 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
     assert.is((await rawRequest(port, request)).response?.status, 404);
     assert.is((await rawRequest(metricsPort, request)).response?.status, 200);
   } finally {
-    child.kill('SIGKILL');
-    await exitCode(child);
+    await service.kill();
   }
 });
 

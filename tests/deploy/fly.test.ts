@@ -8,9 +8,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Config, loadConfig } from '../../service/src/config';
 import { ROUTES } from '../../service/src/http/routes';
-import { freePort } from '../support/net';
-import { giveUpIfExited, start, stop, type Started } from '../support/child-process';
-import { assertServiceBuilt, REPO_ROOT, SERVICE_ENTRY } from '../support/repo';
+import { REPO_ROOT } from '../support/repo';
+import { ServiceProcess } from '../support/service-process';
 import { waitFor } from '../support/wait';
 
 interface FlyCheck {
@@ -189,29 +188,15 @@ Static.run();
 
 // --- the built service under fly.toml's [env] ---------------------------------------------------
 
-interface Running {
-  started: Started;
-  exited: Promise<number | null>;
-  appPort: number;
-  metricsPort: number;
-}
+let service: ServiceProcess | undefined;
 
-let service: Running | undefined;
-
-/** fly.toml's [env], with free ports in place of its PORT and METRICS_PORT (this machine may use those). */
-async function startService(): Promise<Running> {
-  assertServiceBuilt();
-  const appPort = await freePort();
-  const metricsPort = await freePort();
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production', ...flyEnv(), PORT: String(appPort) };
-  if (env.METRICS_PORT !== undefined) env.METRICS_PORT = String(metricsPort);
-  const started = start(process.execPath, [SERVICE_ENTRY], env);
-  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
-  await waitFor('the service to answer GET /health', async () => {
-    giveUpIfExited(started, 'the service');
-    return (await fetch(`http://127.0.0.1:${appPort}${ROUTES.health}`)).status === 200 ? true : undefined;
-  });
-  return { started, exited, appPort, metricsPort };
+/**
+ * fly.toml's [env] and nothing else the service reads (its own defaults for the rest, as on the
+ * Machine), with free ports in place of its PORT and METRICS_PORT (this machine may use those).
+ */
+function startService(): Promise<ServiceProcess> {
+  const { PORT: _port, METRICS_PORT: metricsPort, ...env } = flyEnv();
+  return ServiceProcess.start({ LOG_LEVEL: undefined, ...env }, { metricsPort: metricsPort !== undefined });
 }
 
 async function statusOf(port: number, route: string, method = 'GET'): Promise<number> {
@@ -228,22 +213,24 @@ Live.before(async () => {
 });
 
 Live.after(async () => {
-  if (service) await stop(service.started);
+  if (service) await service.stopGracefully();
 });
 
-function running(): Running {
+function running(): ServiceProcess {
   if (!service) throw new Error('the service did not start');
   return service;
 }
 
 Live('every [[http_service.checks]] path answers 200 on internal_port (Fly follows no redirect)', async () => {
   for (const check of checks()) {
-    assert.is(await statusOf(running().appPort, check.path ?? '/', check.method), 200, `${check.method} ${check.path}`);
+    assert.is(await statusOf(running().port, check.path ?? '/', check.method), 200, `${check.method} ${check.path}`);
   }
 });
 
 Live('the [metrics] path answers with the exposition on the metrics port', async () => {
-  const response = await fetch(`http://127.0.0.1:${running().metricsPort}${metrics().path ?? ''}`);
+  const { metricsPort } = running();
+  assert.ok(metricsPort !== undefined, 'the service runs without a metrics listener: fly.toml [env] sets no METRICS_PORT');
+  const response = await fetch(`http://127.0.0.1:${metricsPort}${metrics().path ?? ''}`);
   const body = await response.text();
   assert.is(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
@@ -251,22 +238,19 @@ Live('the [metrics] path answers with the exposition on the metrics port', async
 });
 
 Live('the public port never serves the metrics path', async () => {
-  assert.is(await statusOf(running().appPort, metrics().path ?? ''), 404);
+  assert.is(await statusOf(running().port, metrics().path ?? ''), 404);
 });
 
 Live('kill_signal drains it: the readiness check fails while liveness holds, then exit 0 before kill_timeout', async () => {
-  const { started, appPort, exited } = running();
-  const { child } = started;
-  child.kill((fly.kill_signal ?? FLY_DEFAULT_KILL_SIGNAL) as NodeJS.Signals);
-  await waitFor('GET /ready to answer 503 after the kill signal', async () => ((await statusOf(appPort, ROUTES.ready)) === 503 ? true : undefined), {
+  const machine = running();
+  machine.signal((fly.kill_signal ?? FLY_DEFAULT_KILL_SIGNAL) as NodeJS.Signals);
+  await waitFor('GET /ready to answer 503 after the kill signal', async () => ((await statusOf(machine.port, ROUTES.ready)) === 503 ? true : undefined), {
     intervalMs: 100,
   });
-  assert.is(await statusOf(appPort, ROUTES.health), 200, 'liveness holds while draining');
+  assert.is(await statusOf(machine.port, ROUTES.health), 200, 'liveness holds while draining');
   // What Fly does at kill_timeout: SIGKILL, which would show as no exit code.
-  const killer = setTimeout(() => child.kill('SIGKILL'), durationMs(fly.kill_timeout ?? FLY_DEFAULT_KILL_TIMEOUT_S, 1_000, 'kill_timeout'));
-  const code = await exited;
-  clearTimeout(killer);
-  assert.is(code, 0, started.output().slice(-2_000));
+  const { exit } = await machine.waitForExit(durationMs(fly.kill_timeout ?? FLY_DEFAULT_KILL_TIMEOUT_S, 1_000, 'kill_timeout'));
+  assert.is(exit.code, 0, machine.output().slice(-2_000));
 });
 
 Live.run();

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recordFigures } from './lib/figures';
-import { describeExit, runToExit, type RunResult } from './lib/service-process';
+import { describeExit, runToExit, type RunResult } from '../support/service-process';
 import { CONFIG_VARIABLES } from '../../service/src/config';
 
 /**

@@ -19,7 +19,7 @@ import * as assert from 'uvu/assert';
 import { recordFigures } from './lib/figures';
 import { runLoad } from './lib/load';
 import { formatRequest, getStatus, RawConnection, type ExchangeResult } from '../support/raw-http';
-import { describeExit, ServiceProcess } from './lib/service-process';
+import { describeExit, ServiceProcess } from '../support/service-process';
 import { tally } from './lib/stats';
 
 /** Short versions of the production values (5 s and 20 s), so the test ends quickly. */
@@ -141,7 +141,7 @@ async function drainUnder(signal: NodeJS.Signals) {
     return { service, exitInfo, signalledAt, polls, results: load.results, stray, scrapes };
   } finally {
     for (const connection of openConnections) connection.destroy();
-    await service.stop();
+    await service.kill();
   }
 }
 

@@ -15,7 +15,7 @@ import { after, runLoad, type LoadResult } from './lib/load';
 import { sampleValue } from '../support/exposition';
 import { exchange, getStatus, RawConnection, type ExchangeResult } from '../support/raw-http';
 import { scrape } from './lib/scrape';
-import { ServiceProcess } from './lib/service-process';
+import { ServiceProcess } from '../support/service-process';
 import { summarize, tally } from './lib/stats';
 
 /** Timeouts short enough for a test, in the order production keeps them (keep-alive < headers < request). */
@@ -114,7 +114,7 @@ hostile('fuzzed raw requests: no 5xx, no crash, /health 200 throughout, no reque
     );
   } finally {
     await health.stop();
-    await service.stop();
+    await service.kill();
   }
 });
 
@@ -214,7 +214,7 @@ hostile('slowloris: slow-header and slow-body clients are cut off, ordinary clie
     assert.ok(attacked.p99 <= bound, `p99 during the attack ${attacked.p99} ms, above ${bound} ms (baseline p99 ${base.p99} ms)`);
     assert.ok(service.running, 'the service exited during the attack');
   } finally {
-    await service.stop();
+    await service.kill();
   }
 });
 

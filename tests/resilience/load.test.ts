@@ -9,7 +9,7 @@ import { after, runLoad, type LoadResult } from './lib/load';
 import { sampleValue } from '../support/exposition';
 import type { RequestSpec } from '../support/raw-http';
 import { scrape } from './lib/scrape';
-import { ServiceProcess } from './lib/service-process';
+import { ServiceProcess } from '../support/service-process';
 import { round, summarize, tally } from './lib/stats';
 
 const LATENCIES_MS = [0, 5, 20, 50] as const;
@@ -126,7 +126,7 @@ load('no non-2xx, bounded p99, no RSS growth from round 2 to 3', async () => {
     );
     assert.ok(service.running, 'the service exited under load');
   } finally {
-    await service.stop();
+    await service.kill();
   }
 });
 

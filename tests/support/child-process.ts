@@ -1,7 +1,7 @@
-// Child processes for live tests (a built service, a Prometheus): output kept for failure
-// messages, killed when the test runner exits, stopped gracefully when the test ends.
+// Child processes for live tests (the service through service-process.ts, a Prometheus): output
+// kept for failure messages and log reading, killed when the test runner exits, stopped
+// gracefully when the test ends.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { GiveUp } from './wait';
 
 const running = new Set<ChildProcess>();
@@ -9,23 +9,51 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-export interface Started {
-  child: ChildProcess;
-  /** stdout and stderr so far (the last 20 000 characters). */
-  output: () => string;
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** performance.now() when the process ended. */
+  at: number;
 }
 
-export function start(file: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Started {
-  const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface Started {
+  child: ChildProcess;
+  /** Resolves once the process has ended and its output is all read. */
+  exited: Promise<ExitInfo>;
+  /** stdout and stderr so far, in the order they arrived. */
+  output: () => string;
+  /** stdout alone so far (where the service writes its JSON log lines). */
+  stdout: () => string;
+}
+
+/** What a failure message quotes of a process's output: its end, where the reason usually is. */
+const MESSAGE_TAIL_CHARS = 20_000;
+
+export function start(file: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, options: { cwd?: string } = {}): Started {
+  const child = spawn(file, args, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
-  child.once('exit', () => running.delete(child));
   let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return { child, output: () => output };
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    output += text;
+    stdout += text;
+  });
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<ExitInfo>((resolve) => {
+    let at = 0;
+    child.once('exit', () => {
+      at = performance.now();
+      running.delete(child);
+    });
+    // 'close' comes after 'exit' once stdout and stderr have ended: no output line is missed.
+    child.once('close', (code, signal) => resolve({ code, signal, at: at || performance.now() }));
+  });
+  return { child, exited, output: () => output, stdout: () => stdout };
+}
+
+export function describeExit(exit: ExitInfo): string {
+  return exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`;
 }
 
 export function hasExited({ child }: Started): boolean {
@@ -35,17 +63,26 @@ export function hasExited({ child }: Started): boolean {
 /** For a waitFor probe: stop waiting at once when the process it waits on has exited. */
 export function giveUpIfExited(started: Started, what: string): void {
   if (hasExited(started)) {
-    throw new GiveUp(`${what} exited with ${started.child.exitCode ?? started.child.signalCode}:\n${started.output()}`);
+    throw new GiveUp(`${what} exited with ${started.child.exitCode ?? started.child.signalCode}:\n${started.output().slice(-MESSAGE_TAIL_CHARS)}`);
   }
 }
 
-/** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
-export async function stop(started: Started, graceMs = 10_000): Promise<void> {
-  if (hasExited(started)) return;
-  const { child } = started;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
+/** Waits for the process to end; one still running after `killAfterMs` is killed (SIGKILL) and reported as timed out. */
+export async function waitForExit(started: Started, killAfterMs: number): Promise<{ exit: ExitInfo; timedOut: boolean }> {
+  let timedOut = false;
+  const timer = hasExited(started)
+    ? undefined
+    : setTimeout(() => {
+        timedOut = true;
+        started.child.kill('SIGKILL');
+      }, killAfterMs);
+  const exit = await started.exited;
   clearTimeout(timer);
+  return { exit, timedOut };
+}
+
+/** `signal` (SIGTERM unless told), then SIGKILL if the process has not exited within `graceMs`. */
+export async function stop(started: Started, graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitInfo> {
+  if (!hasExited(started)) started.child.kill(signal);
+  return (await waitForExit(started, graceMs)).exit;
 }
