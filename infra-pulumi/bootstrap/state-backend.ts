@@ -15,6 +15,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { type PolicyStatement } from './trust';
+import { makeBucketPrivate, tlsOnlyStatement } from '../components/private-bucket';
 
 /** Where the diy backend puts its lock objects (workspace.BookkeepingDir + workspace.LockDir). */
 export const LOCKS_PREFIX = '.pulumi/locks/';
@@ -48,17 +49,7 @@ export class StateBackend extends pulumi.ComponentResource {
 
     const bucket = new aws.s3.Bucket(`${name}-bucket`, {}, keep);
     new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } }, { parent: this });
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-      bucket: bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
-    }, { parent: this });
-    new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }, { parent: this });
+    makeBucketPrivate(bucket, { publicAccessBlock: `${name}-public-access`, encryption: `${name}-encryption` }, { parent: this }, { bucketKeyEnabled: true });
     new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } }, { parent: this });
     new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
       bucket: bucket.id,
@@ -74,14 +65,7 @@ export class StateBackend extends pulumi.ComponentResource {
       bucket: bucket.id,
       policy: pulumi.jsonStringify({
         Version: '2012-10-17',
-        Statement: [{
-          Sid: 'TlsOnly',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        }],
+        Statement: [tlsOnlyStatement(bucket.arn, 'TlsOnly')],
       }),
     }, { parent: this });
 

@@ -5,6 +5,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { ALB_IDLE_TIMEOUT_SECONDS, APP_PORT, DEREGISTRATION_DELAY_SECONDS, READINESS_INTERVAL_SECONDS } from './timeouts';
+import { makeBucketPrivate, tlsOnlyStatement } from './private-bucket';
 
 /** Paths the ALB answers with 403 before any target sees them: a second line behind METRICS_PORT. */
 export const BLOCKED_PATHS = ['/metrics', '/metrics/*'];
@@ -65,17 +66,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       // With deletion protection off, `pulumi destroy` empties and removes it in one go.
       forceDestroy: !args.deletionProtection,
     }, { parent: this, protect: args.deletionProtection });
-    new aws.s3.BucketPublicAccessBlock(`${name}-alb-logs`, {
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }, { parent: this });
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-alb-logs`, {
-      bucket: bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
-    }, { parent: this });
+    makeBucketPrivate(bucket, { publicAccessBlock: `${name}-alb-logs`, encryption: `${name}-alb-logs` }, { parent: this });
     new aws.s3.BucketLifecycleConfiguration(`${name}-alb-logs`, {
       bucket: bucket.id,
       rules: [{ id: 'expire-access-logs', status: 'Enabled', filter: { prefix: `${ACCESS_LOG_PREFIX}/` }, expiration: { days: args.accessLogRetentionDays } }],
@@ -94,14 +85,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             Action: 's3:PutObject',
             Resource: pulumi.interpolate`${bucket.arn}/${ACCESS_LOG_PREFIX}/AWSLogs/${account.accountId}/*`,
           },
-          {
-            Sid: 'HttpsOnly',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 's3:*',
-            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
+          tlsOnlyStatement(bucket.arn, 'HttpsOnly'),
         ],
       }),
     }, { parent: this });
