@@ -1,11 +1,14 @@
 // The permissions boundary of every IAM role the main stack creates: the most any of them may ever
 // do, whatever policy the deploy role puts on it. Derived from the stack's three roles:
 //   task role       aps:RemoteWrite to the stack's AMP workspace (the ADOT collector)
-//   execution role  AmazonECSTaskExecutionRolePolicy (ECR pulls, the task's log streams) and, when
-//                   configured, the registry-credentials secret (private Docker Hub images)
+//   execution role  the task's log streams (from AmazonECSTaskExecutionRolePolicy) and, when
+//                   configured, the registry-credentials secret (private Docker Hub images). No ECR:
+//                   the stack's images come from Docker Hub or ECR Public, which needs no IAM, so the
+//                   ECR pulls the managed policy grants on "*" stop here.
 //   Grafana role    queries, rules and alerts of AMP workspaces; publishing to the stack's topics
 // A role's effective rights are its policies AND this boundary, so a deploy role that may only
-// create roles carrying it cannot mint an administrator (the hole of issue 9's item 1).
+// create roles carrying it cannot mint an administrator, and whoever a stack role trusts (IAM cannot
+// restrict a trust policy's content) gets no more than this.
 import { type StackScope, secretArns, stackLogGroupArns } from './stack-scope';
 import { type PolicyDocument } from './trust';
 
@@ -34,22 +37,20 @@ export function boundaryPolicy(args: BoundaryPolicyArgs): PolicyDocument {
     { Sid: 'GrafanaQueriesMetrics', Effect: 'Allow', Action: [...GRAFANA_AMP_READS], Resource: workspaces },
     { Sid: 'GrafanaListsWorkspaces', Effect: 'Allow', Action: 'aps:ListWorkspaces', Resource: '*' },
     { Sid: 'GrafanaNotifiesStackTopics', Effect: 'Allow', Action: 'sns:Publish', Resource: `arn:${p}:sns:*:${accountId}:${args.stackNamePrefix}-*` },
-    // AmazonECSTaskExecutionRolePolicy grants these on "*"; the boundary keeps them to this account.
-    { Sid: 'PullImagesFromEcr', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: `arn:${p}:ecr:*:${accountId}:repository/*` },
-    { Sid: 'EcrLogin', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
     // `log-group:<name>:log-stream:<stream>` falls under the log group's pattern.
     { Sid: 'WriteTaskLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logGroups },
   ];
   if (args.imageCredentialsSecretArn !== undefined) {
     statements.push(
       { Sid: 'ReadRegistryCredentials', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secretArns(args.imageCredentialsSecretArn) },
-      // Only for a secret under a customer managed key, and only through Secrets Manager.
+      // Only for that secret under a customer managed key, and only through Secrets Manager.
       {
         Sid: 'DecryptRegistryCredentials',
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: `arn:${p}:kms:*:${accountId}:key/*`,
-        Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com' } },
+        // Secrets Manager puts the secret's ARN in the encryption context of every data key.
+        Condition: { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com', 'kms:EncryptionContext:SecretARN': secretArns(args.imageCredentialsSecretArn) } },
       },
     );
   }

@@ -1,32 +1,44 @@
 // What `pulumi up` of the main stack (infra-pulumi/) needs, as customer managed policies (each at
 // most 6,144 characters, IAM's limit; a role's inline policies share 10,240, too few for this).
 //
-// IAM: the deploy role may create and change only roles named `<stackNamePrefix>-*`, tagged with the
-// stack's project and stack, carrying the permissions boundary (boundary-policy.ts); it may attach
-// only STACK_MANAGED_POLICY_ARNS, never remove a boundary or set another one, and pass the roles
-// only to ECS tasks and Grafana. A role it creates can therefore do no more than the boundary.
+// IAM: the deploy role may create and change only roles under the stack's own IAM path
+// (`/<project>/<stack>/`, stack-scope.ts), each carrying the permissions boundary
+// (boundary-policy.ts); it may attach only STACK_MANAGED_POLICY_ARNS, never remove a boundary, set
+// another one or edit it, and pass the roles only to ECS tasks and Grafana. A role it creates can
+// therefore do no more than the boundary. IAM cannot read a trust policy, so the role may not
+// change one (a trust change replaces the role); what a new role trusts is capped by the boundary.
 //
 // Narrowed with the Service Authorization Reference (which actions take a resource ARN, which
 // honour aws:RequestTag / aws:ResourceTag):
 //   ec2         creates only with both stack tags in the request, one statement per created
 //               resource type (so a tagged create cannot reach into another stack's VPC, subnet or
-//               security group); every change or delete only on resources carrying the tags.
+//               security group); tagging only on create (ec2:CreateAction); every change or delete
+//               only on resources carrying the tags.
 //   cloudfront  distributions and VPC origins: created with the tags, changed only when tagged.
 //               CreateDistribution and CreateVpcOrigin take no resource ARN, so "*" with RequestTag.
-//   logs        log groups named `<stackNamePrefix>-*` only (the stack's one log group).
-//   route53     records only in the hosted zones named in `hostedZoneIds` (none in CloudFront mode).
+//               CloudFront cannot tell tag-on-create from a later TagResource: a resource another
+//               stack tagged is denied; an untagged one is not (docs/aws-bootstrap.md).
+//   logs        the stack's log groups: `<stackNamePrefix>-*` and AMP's vended-logs group.
+//   cloudwatch  alarms named `<stackNamePrefix>-*` (notifying the stack's topics only) and the
+//               target-tracking alarms of the stack's cluster.
+//   route53     records only in the hosted zones named in `hostedZoneIds` (none in CloudFront mode);
+//               health checks account-wide (random ids, no tag conditions).
 //   s3          buckets named `<stackNamePrefix>-*` (the ALB access-log bucket); no object reads.
 //   sns         topics named `<stackNamePrefix>-*`.
+//   sso         application assignments of this account's applications (Grafana sign-in).
 //   secrets     none: the program names the registry secret, it never reads or describes it.
 // What stays service-wide, and why: read-only Describe/List/Get calls (most take only "*"), and
-// elasticloadbalancing, ecs, application-autoscaling, acm, aps, grafana and cloudwatch. None of
-// those reaches IAM (passing a role still needs iam:PassRole, which is limited above), so their
-// worst case is changing another workload of the same services in this account: give the stack an
-// account of its own. Whoever can merge to a deploy ref can change the program, and so can do what
-// this role can: protect those refs.
+// elasticloadbalancing, ecs, application-autoscaling, acm, aps and grafana. None of those reaches
+// IAM (passing a role still needs iam:PassRole, which is limited above), so their worst case is
+// changing another workload of the same services in this account: give the stack an account of its
+// own. Whoever can merge to a deploy ref can change the program, and so can do what this role can:
+// protect those refs.
 // program-coverage.test.ts checks both directions against the program: every call its resources
-// and data sources make is allowed, and every action named here is one of those calls.
-import { type StackScope, requestTags, resourceTags, stackLogGroupArns, stackRoleArns } from './stack-scope';
+// and data sources make is allowed, and every action named here is one of those calls;
+// attacks.test.ts checks that the escalations in testing/attacks.ts are all refused.
+import {
+  PROJECT_TAG, STACK_TAG, type StackScope, requestTags, resourceTags, stackAlarmArns, stackLogGroupArns, stackRoleArns, vendedLogGroupArns,
+} from './stack-scope';
 import { type PolicyDocument, type PolicyStatement } from './trust';
 
 export interface DeployPolicyArgs extends StackScope {
@@ -54,7 +66,7 @@ export const SERVICE_LINKED_ROLE_SERVICES = [
 export const PASS_ROLE_SERVICES = ['ecs-tasks.amazonaws.com', 'grafana.amazonaws.com'] as const;
 
 /** Services kept service-wide (see the header for why). */
-export const SERVICE_WIDE = ['elasticloadbalancing', 'ecs', 'application-autoscaling', 'acm', 'aps', 'grafana', 'cloudwatch'] as const;
+export const SERVICE_WIDE = ['elasticloadbalancing', 'ecs', 'application-autoscaling', 'acm', 'aps', 'grafana'] as const;
 
 /** Each EC2 create action and the resource type it creates (aws:RequestTag applies to that one). */
 export const EC2_CREATES: ReadonlyArray<readonly [readonly string[], string]> = [
@@ -85,6 +97,8 @@ export const EC2_CHANGES = [
 const EC2_TYPES = ['vpc', 'subnet', 'internet-gateway', 'elastic-ip', 'natgateway', 'route-table', 'security-group', 'security-group-rule'];
 
 function iamStatements(args: DeployPolicyArgs): PolicyStatement[] {
+  // Every role statement names only the stack's IAM path (stack-scope.ts): a role's path is fixed
+  // at creation, so neither tags nor names can bring a role made elsewhere into reach.
   const roles = stackRoleArns(args);
   const boundary = { 'iam:PermissionsBoundary': args.permissionsBoundaryArn };
   return [
@@ -93,14 +107,16 @@ function iamStatements(args: DeployPolicyArgs): PolicyStatement[] {
       Effect: 'Allow',
       Action: 'iam:CreateRole',
       Resource: roles,
-      Condition: { StringEquals: { ...boundary, ...requestTags(args) } },
+      Condition: { StringEquals: boundary },
     },
     {
-      Sid: 'ChangeRolePoliciesOnlyUnderTheBoundary',
+      // Every call that changes what a role may do, or removes something from it, needs the role to
+      // carry the boundary: removing a policy widens rights when that policy denies.
+      Sid: 'ChangeStackRolesOnlyUnderTheBoundary',
       Effect: 'Allow',
-      Action: ['iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary'],
+      Action: ['iam:PutRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription'],
       Resource: roles,
-      Condition: { StringEquals: { ...boundary, ...resourceTags(args) } },
+      Condition: { StringEquals: boundary },
     },
     {
       Sid: 'AttachOnlyTheStacksManagedPolicies',
@@ -108,21 +124,14 @@ function iamStatements(args: DeployPolicyArgs): PolicyStatement[] {
       Action: 'iam:AttachRolePolicy',
       Resource: roles,
       Condition: {
-        StringEquals: { ...boundary, ...resourceTags(args) },
+        StringEquals: boundary,
         ArnEquals: { 'iam:PolicyARN': STACK_MANAGED_POLICY_ARNS(args.partition) },
       },
     },
-    {
-      // Removing rights never widens them, and a role made before the boundary existed must stay
-      // deletable: DeleteRolePolicy and DetachRolePolicy need the stack's tags, not the boundary.
-      Sid: 'ManageStackRoles',
-      Effect: 'Allow',
-      Action: ['iam:DeleteRole', 'iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy'],
-      Resource: roles,
-      Condition: { StringEquals: resourceTags(args) },
-    },
-    // CreateRole with tags also authorizes iam:TagRole, before the role has any.
-    { Sid: 'TagStackRolesOnCreate', Effect: 'Allow', Action: 'iam:TagRole', Resource: roles, Condition: { StringEquals: requestTags(args) } },
+    // Tags are labels here, not the scope: TagRole and UntagRole take no iam:PermissionsBoundary.
+    // No iam:UpdateAssumeRolePolicy: IAM cannot see a trust policy's content (its only condition key
+    // is iam:PermissionsBoundary), so the program replaces a role whose trust changes instead.
+    { Sid: 'TagStackRoles', Effect: 'Allow', Action: ['iam:TagRole', 'iam:UntagRole'], Resource: roles },
     {
       Sid: 'ReadStackRoles',
       Effect: 'Allow',
@@ -134,7 +143,7 @@ function iamStatements(args: DeployPolicyArgs): PolicyStatement[] {
       Effect: 'Allow',
       Action: 'iam:PassRole',
       Resource: roles,
-      Condition: { StringEquals: { 'iam:PassedToService': [...PASS_ROLE_SERVICES], ...resourceTags(args) } },
+      Condition: { StringEquals: { 'iam:PassedToService': [...PASS_ROLE_SERVICES] } },
     },
     {
       Sid: 'ServiceLinkedRoles',
@@ -195,6 +204,19 @@ function edgeStatements(args: DeployPolicyArgs): PolicyStatement[] {
     },
     { Sid: 'CloudFrontCreateTagged', Effect: 'Allow', Action: ['cloudfront:CreateDistribution', 'cloudfront:CreateVpcOrigin'], Resource: '*', Condition: { StringEquals: requestTags(args) } },
     { Sid: 'CloudFrontTagOnCreate', Effect: 'Allow', Action: 'cloudfront:TagResource', Resource: [`${cf}:distribution/*`, `${cf}:vpcorigin/*`], Condition: { StringEquals: requestTags(args) } },
+    // CloudFront has no ec2:CreateAction: the tag-on-create Allow above also lets a TagResource
+    // claim an existing resource. This keeps it off every resource another stack has tagged
+    // (one statement per tag key: keys of one operator AND together, the Deny needs either).
+    ...[PROJECT_TAG, STACK_TAG].map((tag): PolicyStatement => ({
+      Sid: `CloudFrontNeverClaimAnothersResource${tag === PROJECT_TAG ? 'Project' : 'Stack'}`,
+      Effect: 'Deny',
+      Action: ['cloudfront:TagResource', 'cloudfront:UntagResource'],
+      Resource: [`${cf}:distribution/*`, `${cf}:vpcorigin/*`],
+      Condition: {
+        Null: { [`aws:ResourceTag/${tag}`]: 'false' },
+        StringNotEquals: { [`aws:ResourceTag/${tag}`]: tag === PROJECT_TAG ? args.project : args.stackName },
+      },
+    })),
     {
       Sid: 'CloudFrontChangeTagged',
       Effect: 'Allow',
@@ -228,15 +250,58 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
   const statements: PolicyStatement[] = [
     { Sid: 'ServiceWide', Effect: 'Allow', Action: SERVICE_WIDE.map((service) => `${service}:*`), Resource: '*' },
     {
+      // The task log group, and the one AMP writes its rule and alerting logs to (vended logs).
       Sid: 'StackLogGroups',
       Effect: 'Allow',
       Action: [
         'logs:CreateLogGroup', 'logs:DeleteLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy',
         'logs:TagResource', 'logs:UntagResource', 'logs:ListTagsForResource',
+        'logs:PutMetricFilter', 'logs:DeleteMetricFilter', 'logs:DescribeMetricFilters',
       ],
-      Resource: stackLogGroupArns(args),
+      Resource: [stackLogGroupArns(args), ...vendedLogGroupArns(args)],
     },
     { Sid: 'ListLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
+    {
+      // AMP's logging configuration delivers to the log group through CloudWatch Logs' vended-log
+      // deliveries; AMP's "Logging" guide lists these, none of which takes a resource ARN.
+      Sid: 'AmpLogDelivery',
+      Effect: 'Allow',
+      Action: [
+        'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies',
+      ],
+      Resource: '*',
+    },
+    {
+      // Alarms of the stack: its own (`<prefix>-…`), which may notify only the stack's topics, and the
+      // ones Application Auto Scaling makes for the service's target tracking, named after its cluster.
+      Sid: 'StackAlarmsNotifyStackTopics',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricAlarm',
+      Resource: stackAlarmArns(args).own,
+      Condition: { 'ForAllValues:ArnLike': { 'cloudwatch:AlarmActions': `arn:${p}:sns:*:${accountId}:${prefix}-*` } },
+    },
+    { Sid: 'TargetTrackingAlarms', Effect: 'Allow', Action: 'cloudwatch:PutMetricAlarm', Resource: stackAlarmArns(args).targetTracking },
+    {
+      Sid: 'StackAlarmLifecycle',
+      Effect: 'Allow',
+      Action: ['cloudwatch:DeleteAlarms', 'cloudwatch:DescribeAlarms', 'cloudwatch:TagResource', 'cloudwatch:UntagResource', 'cloudwatch:ListTagsForResource'],
+      Resource: [stackAlarmArns(args).own, stackAlarmArns(args).targetTracking],
+    },
+    {
+      // Route 53 health checks have random ids and no tag conditions: the whole account's, the
+      // tightest IAM allows (CreateHealthCheck takes no resource at all).
+      Sid: 'HealthChecks',
+      Effect: 'Allow',
+      Action: ['route53:CreateHealthCheck'],
+      Resource: '*',
+    },
+    {
+      Sid: 'HealthCheckLifecycle',
+      Effect: 'Allow',
+      Action: ['route53:GetHealthCheck', 'route53:UpdateHealthCheck', 'route53:DeleteHealthCheck', 'route53:ChangeTagsForResource', 'route53:ListTagsForResource'],
+      Resource: `arn:${p}:route53:::healthcheck/*`,
+    },
     { Sid: 'StackTopics', Effect: 'Allow', Action: 'sns:*', Resource: `arn:${p}:sns:*:${accountId}:${prefix}-*` },
     {
       // The ALB access-log bucket: its configuration, and emptying it on destroy; never reading logs.
@@ -265,6 +330,15 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
         'organizations:DescribeOrganization',
       ],
       Resource: '*',
+    },
+    {
+      // Assigning the workspace's admins, editors and viewers assigns them to its Identity Center
+      // application. Application ids are random, so: applications of this account only.
+      Sid: 'GrafanaApplicationAssignments',
+      Effect: 'Allow',
+      Action: ['sso:CreateApplicationAssignment', 'sso:DeleteApplicationAssignment', 'sso:DescribeApplicationAssignment', 'sso:ListApplicationAssignments'],
+      Resource: `arn:${p}:sso::*:application/*`,
+      Condition: { StringEquals: { 'sso:ApplicationAccount': accountId } },
     },
   ];
   return statements;

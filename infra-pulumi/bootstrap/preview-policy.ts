@@ -14,7 +14,8 @@
 //   cloudfront:List/GetCachePolicy, List/GetOriginRequestPolicy      the managed policies by name
 //   route53:ListHostedZones(ByName), GetHostedZone, ListTagsForResource  aws.route53.getZone
 //                                (domain mode)
-// plus the state, when the bootstrap holds it (state-backend.ts).
+// plus the state, when the bootstrap holds it (state-backend.ts), and iam:SimulateCustomPolicy for
+// the merge-request job that puts the bootstrap's policies through IAM's own evaluator.
 import { type PolicyDocument, type PolicyStatement } from './trust';
 
 export interface PreviewPolicyArgs {
@@ -44,6 +45,9 @@ export function previewPolicy(args: PreviewPolicyArgs): PolicyDocument {
       // Metadata only: zone names, security group rules, managed policy settings. Most of these
       // actions take no resource ARN, so "*".
       { Sid: 'ProgramLookups', Effect: 'Allow', Action: [...PREVIEW_LOOKUPS], Resource: '*' },
+      // `npm run test:iam-aws` in merge requests: IAM evaluates the policies the request carries and
+      // reads nothing of the account (SimulateCustomPolicy takes no resource ARN).
+      { Sid: 'SimulatePolicies', Effect: 'Allow', Action: 'iam:SimulateCustomPolicy', Resource: '*' },
       ...(args.stateStatements ?? []),
     ],
   };

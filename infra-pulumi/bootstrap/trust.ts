@@ -17,7 +17,9 @@ export type PolicyStatement = {
   /** Exactly one of Action and NotAction. */
   Action?: string | string[];
   NotAction?: string | string[];
+  /** At most one of Resource and NotResource (a trust policy has neither). */
   Resource?: string | string[];
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 };
 

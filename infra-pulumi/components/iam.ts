@@ -2,6 +2,7 @@
 // boundary the bootstrap's deploy role insists on (contracts: iamPermissionsBoundaryArn).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { stackRolePath } from '../bootstrap/stack-scope';
 
 export interface StackRoleArgs {
   /** The service that assumes the role (ecs-tasks.amazonaws.com, grafana.amazonaws.com). */
@@ -16,6 +17,10 @@ export interface StackRoleArgs {
 /** A role named `<name>-<random>` (so `<namePrefix>-…`), trusted by one service, carrying the boundary when one is set. */
 export function stackRole(name: string, args: StackRoleArgs, opts: pulumi.CustomResourceOptions): aws.iam.Role {
   return new aws.iam.Role(name, {
+    // The stack's own IAM path, the only one the deploy role may create or change roles under. The
+    // deploy role may not change a trust policy (IAM cannot restrict what it trusts): a new trust
+    // policy makes a new role (replaceOnChanges below).
+    path: stackRolePath(pulumi.getProject(), pulumi.getStack()),
     description: args.description,
     assumeRolePolicy: pulumi.jsonStringify({
       Version: '2012-10-17',
@@ -27,5 +32,5 @@ export function stackRole(name: string, args: StackRoleArgs, opts: pulumi.Custom
       }],
     }),
     permissionsBoundary: args.permissionsBoundaryArn,
-  }, opts);
+  }, { ...opts, replaceOnChanges: ['assumeRolePolicy'] });
 }

@@ -2,8 +2,12 @@
 // mocks, construct the component with plain inputs, let its registrations reach the mock, then
 // assert on what it asked for. The whole program is tested in a child process (program.ts).
 import * as pulumi from '@pulumi/pulumi';
+import { settle } from './helpers';
 import { createMocks, type RecordedCall, type RecordedResource } from './mocks';
 import { PROJECT } from './program';
+
+// Kept here for the component tests that import them from this module.
+export { inputOf, resolved } from './helpers';
 
 export interface Constructed<T> {
   component: T;
@@ -11,14 +15,6 @@ export interface Constructed<T> {
   calls: RecordedCall[];
   one(type: string, nameSuffix?: string): RecordedResource;
   ofType(type: string): RecordedResource[];
-}
-
-/** Resolves when `output` has a value (mocks resolve every output, even unknown ones in a preview). */
-export const resolved = <T>(output: pulumi.Output<T>): Promise<T> => new Promise((resolve) => output.apply(resolve));
-
-/** Lets registrations whose inputs wait on other outputs reach the mock; bounded by turns, never by time. */
-async function settle(done: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 2000 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Builds a component under fresh mocks and waits until resources of every `expectedTypes` have been registered. */
@@ -43,9 +39,3 @@ export async function construct<T>(stack: string, build: () => T, expectedTypes:
   };
 }
 
-/** Secret inputs reach the mocks wrapped as { <signature>: ..., value }. */
-export function inputOf<T = unknown>(r: RecordedResource, key: string): T {
-  const value = r.inputs[key];
-  if (value !== null && typeof value === 'object' && '4dabf18193072939515e22adb298388d' in value) return (value as unknown as { value: T }).value;
-  return value as T;
-}

@@ -16,6 +16,7 @@ export const MOCK_VPC_ORIGIN_SG_ID = 'sg-0c10d0f0a0b0c0d0e';
 export const MOCK_ELB_ACCOUNT_ARN = 'arn:aws:iam::156460612806:root';
 export const MOCK_ZONE_ID = 'Z0123456789ABCDEFGHIJ';
 export const MOCK_VPC_ID = 'vpc-0123456789abcdef0';
+export const MOCK_KMS_KEY_ID = '1111-2222';
 
 /** awsx's default when a Vpc names neither numberOfAvailabilityZones nor availabilityZoneNames. */
 const AWSX_DEFAULT_ZONES = 3;
@@ -93,6 +94,13 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
       };
     case 'aws:route53/record:Record':
       return { ...state, fqdn: String(inputs.name).replace(/\.$/, '') };
+    // IAM names no region; a policy's ARN holds its path (the bootstrap's CI policies and boundary).
+    case 'aws:iam/policy:Policy':
+      return { ...state, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy${String(inputs.path ?? '/')}${name}` };
+    case 'aws:iam/openIdConnectProvider:OpenIdConnectProvider':
+      return { ...state, arn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/${String(inputs.url).replace(/^https:\/\//, '')}` };
+    case 'aws:kms/key:Key':
+      return { ...state, arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${MOCK_KMS_KEY_ID}`, keyId: MOCK_KMS_KEY_ID };
     case 'aws:ecs/taskDefinition:TaskDefinition':
       return { ...state, arn: `arn:aws:ecs:${MOCK_REGION}:${MOCK_ACCOUNT}:task-definition/${String(inputs.family)}:1` };
     default:
@@ -105,12 +113,16 @@ export interface RecordedCall {
   inputs: Record<string, unknown>;
 }
 
-export function createMocks(recorded: RecordedResource[], calls: RecordedCall[]): pulumi.runtime.Mocks {
+/** Outputs a test wants for some types instead of computedState's (e.g. IAM ARNs with their path). */
+export type StateOverride = (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
+
+export function createMocks(recorded: RecordedResource[], calls: RecordedCall[], override?: StateOverride): pulumi.runtime.Mocks {
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
       recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom ?? false });
       const id = args.type === 'aws:amp/workspace:Workspace' ? MOCK_AMP_WORKSPACE_ID : `${args.name}-id`;
-      return { id, state: { ...args.inputs, ...computedState(args.type, args.name, args.inputs) } };
+      const computed = override?.(args.type, args.name, args.inputs) ?? computedState(args.type, args.name, args.inputs);
+      return { id, state: { ...args.inputs, ...computed } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       calls.push({ token: args.token, inputs: args.inputs });

@@ -12,7 +12,9 @@
 // resource — moot here, as ELB is service-wide in deploy-policy.ts); CreateDistributionWithTags needing
 // cloudfront:CreateDistribution and cloudfront:TagResource comes from CloudFront's API permissions
 // reference. Which calls a provider makes is read from its CRUD code; a refused call in a real
-// deploy shows up in CloudTrail: add it here first, then to the policy.
+// deploy shows up in CloudTrail: add it here first, then to the policy. iam-data.test.ts checks every
+// action, resource ARN and condition key here and in the policies against the Service Authorization
+// Reference data.
 export type Phase = 'create' | 'read' | 'update' | 'delete';
 
 export type RequestContext = Readonly<Record<string, string | readonly string[]>>;
@@ -146,7 +148,8 @@ function securityGroupRule(direction: 'Ingress' | 'Egress'): ResourceRow {
 
 // --- IAM ------------------------------------------------------------------------------------
 
-const roleArn = (t: Target): string => `arn:${t.partition}:iam::${t.accountId}:role/${t.awsName}`;
+/** A role's ARN names its path: `role/<path><name>`. */
+const roleArn = (t: Target): string => `arn:${t.partition}:iam::${t.accountId}:role${String(t.inputs.path ?? '/')}${t.awsName}`;
 
 function roleNamed(t: Target, ref: unknown): StackRole {
   const role = t.roles.find((r) => r.refs.includes(String(ref)));
@@ -224,6 +227,23 @@ function cloudfrontResource(kind: string, create: string, get: string[], update:
       ...on('delete', [...get, update, del], arn(t), existing(t)),
     ],
   };
+}
+
+/** The Identity Center application of an AWS_SSO workspace, in the organization's instance. */
+const grafanaApplication = (t: Target): string => `arn:${t.partition}:sso::${t.accountId}:application/ssoins-0123456789abcdef/apl-0123456789abcdef`;
+
+/** AMP's logging configuration, and the vended-logs delivery to its log group that AMP sets up. */
+function ampLogging(t: Target): ApiCall[] {
+  return [
+    ...on('create', ['aps:CreateLoggingConfiguration'], apsArn(t), stackResource(t)),
+    ...on('create', ['logs:CreateLogDelivery', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'], '*'),
+    ...on('read', ['aps:DescribeLoggingConfiguration'], apsArn(t), stackResource(t)),
+    ...on('read', ['logs:GetLogDelivery', 'logs:ListLogDeliveries'], '*'),
+    ...on('update', ['aps:UpdateLoggingConfiguration'], apsArn(t), stackResource(t)),
+    ...on('update', ['logs:UpdateLogDelivery'], '*'),
+    ...on('delete', ['aps:DeleteLoggingConfiguration'], apsArn(t), stackResource(t)),
+    ...on('delete', ['logs:DeleteLogDelivery'], '*'),
+  ];
 }
 
 const route53Zone = (t: Target): string => `arn:${t.partition}:route53:::hostedzone/${String(t.inputs.zoneId)}`;
@@ -440,7 +460,8 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
     note: 'target tracking: Application Auto Scaling creates the CloudWatch alarms with the caller\'s rights',
     calls: (t) => {
       const target = arnOf(t, 'application-autoscaling', 'scalable-target/0123456789abcdef');
-      const alarms = arnOf(t, 'cloudwatch', 'alarm:TargetTracking-service/*');
+      // Named after the scaled resource: TargetTracking-service/<cluster>/<service>-AlarmHigh-<uuid>.
+      const alarms = arnOf(t, 'cloudwatch', `alarm:TargetTracking-${String(t.inputs.resourceId)}-AlarmHigh-0b1c2d3e`);
       return [
         ...on('create', ['application-autoscaling:PutScalingPolicy'], target, stackResource(t)),
         ...on('create', ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'], alarms),
@@ -466,8 +487,9 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
     },
   },
 
-  // --- IAM: the stack's roles, always with the boundary (contract 3)
+  // --- IAM: the stack's roles, always with the boundary, under the stack's path
   'aws:iam/role:Role': {
+    note: 'a trust policy change replaces the role (replaceOnChanges): IAM cannot restrict what UpdateAssumeRolePolicy trusts',
     calls: (t) => {
       const boundary: Record<string, string> = t.inputs.permissionsBoundary === undefined ? {} : { 'iam:PermissionsBoundary': String(t.inputs.permissionsBoundary) };
       const role = roleNamed(t, t.awsName);
@@ -475,10 +497,10 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
         ...on('create', ['iam:CreateRole', 'iam:TagRole'], roleArn(t), { ...creating(t), ...boundary }),
         // The provider lists tags through each service's list-tags call (iam:ListRoleTags for roles).
         ...on('read', ['iam:GetRole', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies', 'iam:ListRoleTags'], roleArn(t)),
-        ...on('update', ['iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole'], roleArn(t), existing(t)),
-        ...on('update', ['iam:PutRolePermissionsBoundary'], roleArn(t), existingRole(role)),
+        ...on('update', ['iam:UpdateRole', 'iam:UpdateRoleDescription', 'iam:PutRolePermissionsBoundary'], roleArn(t), existingRole(role)),
+        ...on('update', ['iam:TagRole', 'iam:UntagRole'], roleArn(t), existing(t)),
         ...on('delete', ['iam:ListInstanceProfilesForRole'], roleArn(t)),
-        ...on('delete', ['iam:DeleteRole'], roleArn(t), existing(t)),
+        ...on('delete', ['iam:DeleteRole'], roleArn(t), existingRole(role)),
       ];
     },
   },
@@ -538,6 +560,47 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
     update: ['sns:SetTopicAttributes', 'sns:TagResource', 'sns:UntagResource'],
     delete: ['sns:DeleteTopic'],
   }),
+  // A log group's metric filter (the heartbeat and AMP's rule-evaluation failures).
+  'aws:cloudwatch/logMetricFilter:LogMetricFilter': {
+    calls: (t) => {
+      const logGroup = arnOf(t, 'logs', `log-group:${String(t.inputs.logGroupName)}`);
+      return [
+        ...on('create', ['logs:PutMetricFilter'], logGroup),
+        ...on('read', ['logs:DescribeMetricFilters'], logGroup),
+        ...on('update', ['logs:PutMetricFilter'], logGroup),
+        ...on('delete', ['logs:DeleteMetricFilter'], logGroup),
+      ];
+    },
+  },
+  'aws:cloudwatch/metricAlarm:MetricAlarm': {
+    note: 'PutMetricAlarm sees the alarm\'s actions as cloudwatch:AlarmActions',
+    calls: (t) => {
+      const alarm = arnOf(t, 'cloudwatch', `alarm:${String(t.inputs.name ?? t.awsName)}`);
+      const actions = [...new Set([t.inputs.alarmActions, t.inputs.okActions, t.inputs.insufficientDataActions].flatMap((a) => (Array.isArray(a) ? a.map(String) : [])))];
+      const putting = { ...creating(t), 'cloudwatch:AlarmActions': actions };
+      return [
+        ...on('create', ['cloudwatch:PutMetricAlarm'], alarm, putting),
+        ...on('create', ['cloudwatch:TagResource'], alarm, creating(t)),
+        ...on('read', ['cloudwatch:DescribeAlarms', 'cloudwatch:ListTagsForResource'], alarm, existing(t)),
+        ...on('update', ['cloudwatch:PutMetricAlarm'], alarm, { ...existing(t), ...putting }),
+        ...on('update', ['cloudwatch:TagResource', 'cloudwatch:UntagResource'], alarm, existing(t)),
+        ...on('delete', ['cloudwatch:DeleteAlarms'], alarm, existing(t)),
+      ];
+    },
+  },
+  'aws:route53/healthCheck:HealthCheck': {
+    note: 'CreateHealthCheck takes no resource; health checks carry tags but no tag conditions',
+    calls: (t) => {
+      const check = `arn:${t.partition}:route53:::healthcheck/${t.id}`;
+      return [
+        ...on('create', ['route53:CreateHealthCheck'], '*'),
+        ...on('create', ['route53:ChangeTagsForResource'], check),
+        ...on('read', ['route53:GetHealthCheck', 'route53:ListTagsForResource'], check),
+        ...on('update', ['route53:UpdateHealthCheck', 'route53:ChangeTagsForResource'], check),
+        ...on('delete', ['route53:DeleteHealthCheck'], check),
+      ];
+    },
+  },
   'aws:sns/topicPolicy:TopicPolicy': lifecycle((t) => String(t.inputs.arn), {
     create: ['sns:SetTopicAttributes'], read: ['sns:GetTopicAttributes'], update: ['sns:SetTopicAttributes'], delete: ['sns:SetTopicAttributes'],
   }),
@@ -558,7 +621,11 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
     read: ['aps:DescribeWorkspace', 'aps:DescribeLoggingConfiguration', 'aps:ListTagsForResource'],
     update: ['aps:UpdateWorkspaceAlias', 'aps:TagResource', 'aps:UntagResource'],
     delete: ['aps:DeleteWorkspace'],
-  }),
+  }, (t) => (t.inputs.loggingConfiguration === undefined ? [] : ampLogging(t))),
+  'aws:amp/workspaceConfiguration:WorkspaceConfiguration': {
+    note: 'AMP logging through its own resource: the same calls as the workspace\'s loggingConfiguration',
+    calls: (t) => ampLogging(t),
+  },
   'aws:amp/ruleGroupNamespace:RuleGroupNamespace': lifecycle((t) => arnOf(t, 'aps', `rulegroupsnamespace/ws-00000000-1111-2222-3333-444444444444/${String(t.inputs.name)}`), {
     create: ['aps:CreateRuleGroupsNamespace', 'aps:TagResource'],
     read: ['aps:DescribeRuleGroupsNamespace', 'aps:ListTagsForResource'],
@@ -597,6 +664,10 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
       ...on('create', ['identitystore:DescribeUser', 'identitystore:DescribeGroup'], `arn:${t.partition}:identitystore::${t.accountId}:identitystore/d-0123456789`),
       ...on('create', ['identitystore:DescribeUser'], `arn:${t.partition}:identitystore:::user/0123456789-u-alice`),
       ...on('create', ['identitystore:DescribeGroup'], `arn:${t.partition}:identitystore:::group/0123456789-g-admins`),
+      // Each user or group becomes an assignment of the workspace's Identity Center application.
+      ...on('create', ['sso:CreateApplicationAssignment', 'sso:DescribeApplicationAssignment'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
+      ...on('read', ['sso:ListApplicationAssignments'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
+      ...on('delete', ['sso:DeleteApplicationAssignment'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
       ...on('read', ['grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
       ...on('update', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
       ...on('delete', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
