@@ -14,6 +14,7 @@ import { MOCK_ACCOUNT, MOCK_REGION, type RecordedCall, type RecordedResource } f
 import { ProgramRun, runProgram } from '../testing/program';
 import { SERVICE_WIDE } from './deploy-policy';
 import { isAllowed } from './testing/policy-simulator';
+import { asIamSeesIt, policyProblems, requestProblems } from './testing/sar';
 import { AWSX_VPC, type ApiCall } from './testing/program-actions';
 import { type Checked, SCENARIOS, type Scenario, awsNameOf, boundaryArn, boundaryFor, callsOf, policiesFor } from './testing/program-calls';
 import { type PolicyDocument } from './trust';
@@ -26,8 +27,10 @@ const withoutBoundary = runProgram({}, 'test');
 
 const describe = (c: ApiCall & { by: string }): string => `${c.by}: ${c.phase} ${c.action} on ${c.resource}`;
 
-function refused(checked: Checked, policies: { deploy: PolicyDocument[]; preview: PolicyDocument[] }, role: 'deploy' | 'preview'): string[] {
-  return checked.calls.filter((c) => c.roles.includes(role) && !isAllowed(policies[role], c)).map(describe);
+/** The calls a role may not make, each asked the way IAM sees it (only the context keys its action supports). */
+async function refused(checked: Checked, policies: { deploy: PolicyDocument[]; preview: PolicyDocument[] }, role: 'deploy' | 'preview'): Promise<string[]> {
+  const calls = await Promise.all(checked.calls.filter((c) => c.roles.includes(role)).map(asIamSeesIt));
+  return calls.filter((c) => !isAllowed(policies[role], c)).map(describe);
 }
 
 // --- per configuration
@@ -45,14 +48,14 @@ for (const [label, scenario] of Object.entries(SCENARIOS)) {
     const run = (await runs[label]) as ProgramRun;
     const checked = callsOf(run);
     assert.ok(checked.calls.length > 200, `${checked.calls.length} calls checked`);
-    assert.equal(refused(checked, policiesFor(scenario), 'deploy'), []);
+    assert.equal(await refused(checked, policiesFor(scenario), 'deploy'), []);
   });
 
   Coverage(`${label}: the preview role may make every data source's reads`, async () => {
     const run = (await runs[label]) as ProgramRun;
     const checked = callsOf(run);
     assert.ok(checked.calls.some((c) => c.roles.includes('preview')), 'the program looks something up');
-    assert.equal(refused(checked, policiesFor(scenario), 'preview'), []);
+    assert.equal(await refused(checked, policiesFor(scenario), 'preview'), []);
   });
 }
 
@@ -74,6 +77,34 @@ for (const [label, scenario] of Object.entries(SCENARIOS)) {
     const everything: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
     const cutOff = rights.filter((r) => !isAllowed([everything], r, boundary)).map((r) => `${r.by}: ${r.action} on ${r.resource}`);
     assert.equal(cutOff, []);
+  });
+}
+
+// The Service Authorization Reference as data (testing/sar.ts): IAM ignores what it cannot apply, so
+// a misspelt action, an ARN of the wrong type or an unsupported key would pass the evaluator above
+// and still fail (or silently widen) in AWS.
+for (const [label, scenario] of Object.entries(SCENARIOS)) {
+  Coverage(`${label}: the program's role policies and trust policies name real actions, resources and condition keys`, async () => {
+    const run = (await runs[label]) as ProgramRun;
+    const documents = [
+      ...run.ofType('aws:iam/rolePolicy:RolePolicy').map((r) => ({ where: `${r.name} policy`, doc: JSON.parse(String(plain(r.inputs.policy))) as PolicyDocument })),
+      ...run.ofType('aws:iam/role:Role').map((r) => ({ where: `${r.name} trust`, doc: JSON.parse(String(plain(r.inputs.assumeRolePolicy))) as PolicyDocument })),
+    ];
+    assert.ok(documents.length >= 3, `${documents.length} policies checked`);
+    const problems = (await Promise.all(documents.map(({ where, doc }) => policyProblems(doc, where)))).flat();
+    assert.equal(problems, []);
+    assert.equal((await Promise.all(Object.values(policiesFor(scenario)).flat().map((d, i) => policyProblems(d, `CI policy #${i}`)))).flat(), []);
+  });
+
+  Coverage(`${label}: every call in program-actions.ts is a real action on a resource it takes, with keys it supports`, async () => {
+    const run = (await runs[label]) as ProgramRun;
+    const seen = new Set<string>();
+    const calls = callsOf(run).calls.filter((c) => {
+      const key = `${c.action} ${c.resource} ${Object.keys(c.context).sort().join(',')}`;
+      return !seen.has(key) && seen.add(key);
+    });
+    const problems = (await Promise.all(calls.map((c) => requestProblems(c, `${c.by}: ${c.phase}`, false)))).flat();
+    assert.equal([...new Set(problems)], []);
   });
 }
 
@@ -99,7 +130,7 @@ Coverage('the data sources are the ones the program is known to call, in some co
 Coverage('without iamPermissionsBoundaryArn the deploy role refuses the stack\'s role writes, and nothing else', async () => {
   const run = await withoutBoundary;
   const scenario = SCENARIOS['cloudfront, default profile, Grafana'] as Scenario;
-  const actions = new Set(refused(callsOf(run), policiesFor(scenario), 'deploy').map((line) => /: \w+ (\S+) on/.exec(line)?.[1]));
+  const actions = new Set((await refused(callsOf(run), policiesFor(scenario), 'deploy')).map((line) => /: \w+ (\S+) on/.exec(line)?.[1]));
   // Every write to a role needs the boundary on it, removals included (removing a Deny widens rights).
   assert.equal([...actions].sort(), [
     'iam:AttachRolePolicy', 'iam:CreateRole', 'iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy',
