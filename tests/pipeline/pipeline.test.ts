@@ -19,7 +19,7 @@ const ci = YAML.parse(ciText, { customTags: [referenceTag] }) as Record<string, 
 const CHECKS = ['lint', 'test', 'test:observability'];
 /** Each kind of pipeline of this project, with its CI/CD variables set as docs/ci-cd.md says. */
 const EXPECTED: Record<'mergeRequest' | 'defaultBranch' | 'releaseTag' | 'otherBranch', string[]> = {
-  mergeRequest: [...CHECKS, 'test:e2e', 'audit', 'image:build', 'preview'],
+  mergeRequest: [...CHECKS, 'test:e2e', 'audit', 'image:build', 'preview', 'test:iam-aws'],
   defaultBranch: [...CHECKS, 'test:e2e', 'image:publish', 'deploy', 'smoke-test', 'rollback'],
   releaseTag: [...CHECKS, 'test:e2e', 'image:release'],
   otherBranch: CHECKS,
