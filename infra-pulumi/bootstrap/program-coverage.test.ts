@@ -70,7 +70,10 @@ for (const [label, scenario] of Object.entries(SCENARIOS)) {
       .flatMap((st) => [st.Action ?? []].flat().flatMap((action) => [st.Resource ?? []].flat().map((resource) => ({ action, resource, by: r.name })))));
     assert.ok(rights.some((r) => r.action === 'aps:RemoteWrite'), 'the task role writes metrics');
     // AmazonECSTaskExecutionRolePolicy grants its log writes on "*": under the boundary, on the stack's log group.
-    const logGroup = awsNameOf(run.one('aws:cloudwatch/logGroup:LogGroup'));
+    // The task's log group (AMP's vended-logs group is written by AMP, not by a stack role).
+    const taskLogGroups = run.ofType('aws:cloudwatch/logGroup:LogGroup').map(awsNameOf).filter((n) => !n.startsWith('/aws/'));
+    assert.is(taskLogGroups.length, 1, taskLogGroups.join(', '));
+    const logGroup = taskLogGroups[0] as string;
     for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
       rights.push({ action, resource: `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${logGroup}:log-stream:app/app/0123`, by: 'AmazonECSTaskExecutionRolePolicy' });
     }

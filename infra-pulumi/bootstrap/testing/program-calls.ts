@@ -53,9 +53,18 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
+/** The stack's tags: every AWS provider of the program (one per region it uses) sets the same. */
 export function defaultTags(run: ProgramRun): Record<string, string> {
-  const provider = run.one('pulumi:providers:aws');
-  return (JSON.parse(String(provider.inputs.defaultTags)) as { tags: Record<string, string> }).tags;
+  const all = run.ofType('pulumi:providers:aws').map((p) => JSON.stringify((JSON.parse(String(p.inputs.defaultTags ?? '{}')) as { tags?: Record<string, string> }).tags ?? {}));
+  if (new Set(all).size !== 1) throw new Error(`program-calls: the AWS providers tag differently: ${[...new Set(all)].join(' / ')}`);
+  return JSON.parse(all[0] as string) as Record<string, string>;
+}
+
+/** The region a resource lives in: its provider's, when the program names one, else the stack's. */
+function regionOf(run: ProgramRun, r: RecordedResource): string {
+  const urn = r.provider?.split('::').slice(0, -1).join('::');
+  const provider = run.ofType('pulumi:providers:aws').find((p) => urn !== undefined && urn.endsWith(`::${p.name}`));
+  return typeof provider?.inputs.region === 'string' ? provider.inputs.region : MOCK_REGION;
 }
 
 /** Pulumi names an AWS resource after its Pulumi name plus "-" and 7 random characters, unless its inputs name it. */
@@ -99,6 +108,7 @@ export function callsOf(run: ProgramRun): Checked {
     const inputs = inputsOf(r);
     const target: Target = {
       ...base,
+      region: regionOf(run, r),
       name: r.name,
       awsName: awsNameOf(r),
       id: `${r.name}-id`,
