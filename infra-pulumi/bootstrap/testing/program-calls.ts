@@ -154,10 +154,11 @@ function ahead(run: ProgramRun): RecordedResource[] {
     { type: 'aws:cloudwatch/logMetricFilter:LogMetricFilter', name: `${name}-rule-failures`, inputs: { logGroupName: vended }, provider: undefined, custom: true },
     { type: 'aws:amp/workspaceConfiguration:WorkspaceConfiguration', name: `${name}-amp-logging`, inputs: {}, provider: undefined, custom: true },
   ];
-  const has = (r: RecordedResource): boolean => run.resources.some((existing) => existing.type === r.type && (r.type !== 'aws:sns/topic:Topic' && r.type !== 'aws:cloudwatch/logGroup:LogGroup'
-    ? true
-    : awsNameOf(existing).startsWith(String(r.inputs.name ?? r.name))));
-  const ampLogging = run.ofType('aws:amp/workspace:Workspace').some((w) => w.inputs.loggingConfiguration !== undefined) || run.ofType('aws:amp/workspaceConfiguration:WorkspaceConfiguration').length > 0;
+  // A topic or log group counts as there when one of that name is; any other type when one of it is.
+  const named = new Set(['aws:sns/topic:Topic', 'aws:cloudwatch/logGroup:LogGroup']);
+  const has = (r: RecordedResource): boolean => run.ofType(r.type).some((existing) => !named.has(r.type) || awsNameOf(existing).startsWith(String(r.inputs.name ?? r.name)));
+  // AMP's logging configuration is either the workspace's input or a resource of its own.
+  const ampLogging = run.ofType('aws:amp/workspace:Workspace').some((w) => w.inputs.loggingConfiguration !== undefined);
   return planned.filter((r) => !has(r) && !(r.type === 'aws:amp/workspaceConfiguration:WorkspaceConfiguration' && ampLogging));
 }
 
@@ -168,7 +169,6 @@ export function policiesFor(s: Scenario): { deploy: PolicyDocument[]; preview: P
   }));
   return { deploy, preview: [previewPolicy({ partition: PARTITION })] };
 }
-
 
 /** The boundary the bootstrap makes for a scenario's stack. */
 export function boundaryFor(s: Scenario): PolicyDocument {
