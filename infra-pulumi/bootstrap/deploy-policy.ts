@@ -281,7 +281,14 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
       Resource: stackAlarmArns(args).own,
       Condition: { 'ForAllValues:ArnLike': { 'cloudwatch:AlarmActions': `arn:${p}:sns:*:${accountId}:${prefix}-*` } },
     },
-    { Sid: 'TargetTrackingAlarms', Effect: 'Allow', Action: 'cloudwatch:PutMetricAlarm', Resource: stackAlarmArns(args).targetTracking },
+    {
+      // Application Auto Scaling puts these with the caller's rights; their only action is the scaling policy.
+      Sid: 'TargetTrackingAlarms',
+      Effect: 'Allow',
+      Action: 'cloudwatch:PutMetricAlarm',
+      Resource: stackAlarmArns(args).targetTracking,
+      Condition: { 'ForAllValues:ArnLike': { 'cloudwatch:AlarmActions': `arn:${p}:autoscaling:*:${accountId}:scalingPolicy:*` } },
+    },
     {
       Sid: 'StackAlarmLifecycle',
       Effect: 'Allow',

@@ -51,6 +51,9 @@ const SOURCES = {
   ecr: 'https://docs.aws.amazon.com/AmazonECR/latest/userguide/security_iam_id-based-policy-examples.html',
   sns: 'https://docs.aws.amazon.com/sns/latest/dg/sns-using-identity-based-policies.html',
   pulumiState: 'https://www.pulumi.com/docs/iac/concepts/state-and-backends/',
+  alarmActions: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-alarm-actions.html',
+  ssoAssignments: 'https://docs.aws.amazon.com/singlesignon/latest/userguide/iam-auth-access-using-id-policies.html',
+  logsResourcePolicy: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html',
 } as const;
 
 const tags = (kind: 'RequestTag' | 'ResourceTag', project: string, stack: string): Record<string, string> =>
@@ -108,6 +111,16 @@ export const ATTACKS: readonly Attack[] = [
   ask('reconfigure or rewrite the history of the state bucket', 'deploy', SOURCES.pulumiState, 's3:PutBucketPolicy', 'arn:aws:s3:::pulumi-state-bucket-abc1234', { 's3:ResourceAccount': ACCOUNT }),
   ask('reconfigure or rewrite the history of the state bucket', 'deploy', SOURCES.pulumiState, 's3:DeleteObjectVersion',
     'arn:aws:s3:::pulumi-state-bucket-abc1234/.pulumi/stacks/observable-service/prod.json', { 's3:ResourceAccount': ACCOUNT }),
+  // An alarm's actions run with CloudWatch's rights: stop or terminate instances, notify anyone.
+  ask('make an alarm act outside the stack', 'deploy', SOURCES.alarmActions, 'cloudwatch:PutMetricAlarm', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:prod-latency`,
+    { 'cloudwatch:AlarmActions': [`arn:aws:automate:${REGION}:ec2:terminate`] }),
+  ask('make an alarm act outside the stack', 'deploy', SOURCES.alarmActions, 'cloudwatch:PutMetricAlarm', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:prod-latency`,
+    { 'cloudwatch:AlarmActions': [`arn:aws:sns:${REGION}:${ACCOUNT}:prod-alerts`, `arn:aws:sns:${REGION}:${OUTSIDE_ACCOUNT}:collect`] }),
+  ask('make an alarm act outside the stack', 'deploy', SOURCES.alarmActions, 'cloudwatch:PutMetricAlarm', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:TargetTracking-service/prod-cluster/x-AlarmHigh`,
+    { 'cloudwatch:AlarmActions': [`arn:aws:sns:${REGION}:${OUTSIDE_ACCOUNT}:collect`] }),
+  ask('change another workload\'s alarms', 'deploy', SOURCES.alarmActions, 'cloudwatch:DeleteAlarms', `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:billing-errors`),
+  ask('assign someone to another account\'s Identity Center application', 'deploy', SOURCES.ssoAssignments, 'sso:CreateApplicationAssignment',
+    `arn:aws:sso::${OUTSIDE_ACCOUNT}:application/ssoins-0123456789abcdef/apl-0123456789abcdef`, { 'sso:ApplicationAccount': OUTSIDE_ACCOUNT }),
   ask('make a user with keys', 'deploy', SOURCES.rhino, 'iam:CreateAccessKey', `arn:aws:iam::${ACCOUNT}:user/admin`),
 
   // --- what a role under the boundary could do, whatever policy it is given
@@ -173,6 +186,10 @@ export const RESIDUAL: readonly (Attack & { readonly why: string })[] = [
   {
     ...ask('create a bounded stack role that trusts an outside account', 'deploy', SOURCES.trust, 'iam:CreateRole', STACK_ROLE, { ...OURS.request, ...withBoundary }),
     why: 'no IAM condition key describes a trust policy (CreateRole takes only tags, iam:PermissionsBoundary and iam:RoleTemplateARN): whoever it trusts gets at most the boundary',
+  },
+  {
+    ...ask('rewrite the account\'s CloudWatch Logs resource policy', 'deploy', SOURCES.logsResourcePolicy, 'logs:PutResourcePolicy', '*', {}),
+    why: 'AMP\'s logging configuration needs it to let the vended-logs delivery write, and the action takes no resource: a policy there can let other services, or accounts, write (never read) log groups',
   },
   {
     ...ask('change another workload\'s Route 53 health check', 'deploy', SOURCES.rhino, 'route53:UpdateHealthCheck', 'arn:aws:route53:::healthcheck/0b1c2d3e-other', {}),

@@ -111,6 +111,20 @@ Rules('StringLike matches * and ?; StringNotEquals is true for any other value',
   assert.is(evaluate(notEquals, { action: 'iam:CreateRole', resource: ROLE, context: { 'iam:PermissionsBoundary': 'arn:aws:iam::1:policy/b' } }), 'allow');
 });
 
+// Same page, #Conditions_String and #Conditions_Boolean: …IgnoreCase compares without case,
+// StringNotLike negates StringLike, Bool compares "true"/"false".
+Rules('StringEqualsIgnoreCase, StringNotLike and Bool', () => {
+  const holds = (Condition: PolicyStatement['Condition'], context: Record<string, string>): boolean =>
+    isAllowed([doc(allow({ Action: 's3:GetObject', Resource: '*', Condition }))], { action: 's3:GetObject', resource: 'arn:aws:s3:::state/x', context });
+  assert.ok(holds({ StringEqualsIgnoreCase: { 'aws:PrincipalTag/team': 'SRE' } }, { 'aws:PrincipalTag/team': 'sre' }));
+  assert.not.ok(holds({ StringEquals: { 'aws:PrincipalTag/team': 'SRE' } }, { 'aws:PrincipalTag/team': 'sre' }));
+  assert.not.ok(holds({ StringEqualsIgnoreCase: { 'aws:PrincipalTag/team': 'SRE' } }, { 'aws:PrincipalTag/team': 'ops' }));
+  assert.ok(holds({ StringNotLike: { 'aws:userid': 'AROA*:ci-*' } }, { 'aws:userid': 'AROAEXAMPLE:alice' }));
+  assert.not.ok(holds({ StringNotLike: { 'aws:userid': 'AROA*:ci-*' } }, { 'aws:userid': 'AROAEXAMPLE:ci-42' }));
+  assert.ok(holds({ Bool: { 'aws:SecureTransport': 'false' } }, { 'aws:SecureTransport': 'false' }));
+  assert.not.ok(holds({ Bool: { 'aws:SecureTransport': 'false' } }, { 'aws:SecureTransport': 'true' }));
+});
+
 // Same page: "If the key that you specify in a policy condition is not present in the request context,
 // the values do not match and the condition is false. If the policy condition requires that the key is
 // not matched, such as StringNotLike or ArnNotLike, and the right key is not present, the condition is
@@ -152,6 +166,9 @@ Rules('ForAllValues and ForAnyValue over a multi-valued key (aws:TagKeys)', () =
   assert.ok(isAllowed(any, tagging(['owner', 'pulumi:stack'])));
   assert.not.ok(isAllowed(any, tagging(['owner'])));
   assert.not.ok(isAllowed(any, tagging()), 'no key: ForAnyValue fails');
+  const none = [everything, doc(deny({ Action: 'iam:TagRole', Resource: ROLE, Condition: { 'ForAnyValue:StringNotLike': { 'aws:TagKeys': ['pulumi:*'] } } }))];
+  assert.is(evaluate(none, tagging(['pulumi:stack', 'owner'])), 'explicit-deny', 'ForAnyValue:StringNotLike: one key outside the pattern');
+  assert.is(evaluate(none, tagging(['pulumi:stack'])), 'allow');
 });
 
 // Same operators page, #Conditions_ARN: ArnEquals and ArnLike match each of the six colon-delimited

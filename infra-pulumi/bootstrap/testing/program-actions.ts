@@ -462,7 +462,9 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
       const alarms = arnOf(t, 'cloudwatch', `alarm:TargetTracking-${String(t.inputs.resourceId)}-AlarmHigh-0b1c2d3e`);
       return [
         ...on('create', ['application-autoscaling:PutScalingPolicy'], target, stackResource(t)),
-        ...on('create', ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'], alarms),
+        ...on('create', ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'], alarms, {
+          'cloudwatch:AlarmActions': [arnOf(t, 'autoscaling', `scalingPolicy:0b1c2d3e-policy:resource/ecs/${String(t.inputs.resourceId)}:policyName/${t.awsName}`)],
+        }),
         ...on('read', ['application-autoscaling:DescribeScalingPolicies'], '*'),
         ...on('update', ['application-autoscaling:PutScalingPolicy'], target, stackResource(t)),
         ...on('delete', ['application-autoscaling:DeleteScalingPolicy'], target, stackResource(t)),
