@@ -128,5 +128,8 @@ export async function simulateAll(client: IAMClient, cases: () => Promise<readon
 /** The closing line test runners' readers look for. */
 export const summary = (o: Outcome): string => `iam-aws: ${o.passed} passed, ${o.failed} failed, ${o.skipped} skipped`;
 
-/** IAM is global; its endpoint lives in the partition's first region. */
-export const iamClient = (): IAMClient => new IAMClient({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1' });
+/**
+ * IAM is global; its endpoint lives in the partition's first region. About 650 requests go out four
+ * at a time: throttled ones are retried with the SDK's backoff, a few more times than its default.
+ */
+export const iamClient = (): IAMClient => new IAMClient({ region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1', maxAttempts: 8 });
