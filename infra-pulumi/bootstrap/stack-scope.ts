@@ -54,7 +54,10 @@ export function stackLogGroupArns(scope: StackScope): string {
   return `arn:${scope.partition}:logs:*:${scope.accountId}:log-group:${scope.stackNamePrefix}-*`;
 }
 
-/** AMP's vended-logs group of the stack: `/aws/vendedlogs/prometheus/<prefix>` (and `<prefix>-…`). */
+/**
+ * AMP's vended-logs group of the stack: `/aws/vendedlogs/prometheus/<prefix>` (and `<prefix>-…`); some
+ * CloudWatch Logs calls authorize against `log-group:<name>:*`, hence the third form.
+ */
 export function vendedLogGroupArns(scope: StackScope): string[] {
   const base = `arn:${scope.partition}:logs:*:${scope.accountId}:log-group:/aws/vendedlogs/prometheus/${scope.stackNamePrefix}`;
   return [base, `${base}:*`, `${base}-*`];

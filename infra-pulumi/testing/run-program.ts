@@ -4,12 +4,11 @@
 // process-global, so a fresh process is the only way to be sure nothing leaks between configurations.
 import * as fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
+import { resolved } from './helpers';
 import { createMocks, type RecordedCall, type RecordedResource } from './mocks';
 import { PROJECT, type ProgramResult, type ProgramScenario } from './program';
 
-function resolve(value: unknown): Promise<unknown> {
-  return pulumi.Output.isInstance(value) ? new Promise((done) => value.apply((v) => done(v))) : Promise.resolve(value);
-}
+const resolve = (value: unknown): Promise<unknown> => (pulumi.Output.isInstance(value) ? resolved(value) : Promise.resolve(value));
 
 async function main(): Promise<void> {
   const [scenarioJson, outFile] = process.argv.slice(2);
