@@ -8,11 +8,11 @@ export interface BootstrapConfig {
   readonly projectPath: string;
   /** Refs that may deploy, e.g. `branch:main`; they must be protected in GitLab. */
   readonly deployRefs: readonly DeployRef[];
-  /** The main stack's namePrefix: the deploy role may manage IAM roles named `<prefix>-*` only. */
+  /** The main stack's namePrefix: its roles, log groups, buckets, topics and alarms are named `<prefix>-*`. */
   readonly stackNamePrefix: string;
   /** Reuse an account's existing provider for this GitLab URL (IAM allows one per URL). */
   readonly existingProviderArn: string | undefined;
-  /** The main stack's name: the value of the `pulumi:stack` tag its provider puts on every resource. */
+  /** The main stack's name: the value of its `pulumi:stack` tag, and part of its roles' IAM path `/<project>/<stack>/`. */
   readonly stackName: string;
   /** Create the S3 state bucket and KMS key for `PULUMI_BACKEND_URL=s3://…` and `awskms://`. */
   readonly stateBackend: boolean;
