@@ -17,8 +17,8 @@ import { APP_CONTAINER, COLLECTOR_CONTAINER } from './components/task-definition
 import { ALB_IDLE_TIMEOUT_SECONDS, APP_PORT, METRICS_PORT } from './components/timeouts';
 import { STACK_MANAGED_POLICY_ARNS } from './testing/allowed-policies';
 import {
-  MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_ELB_ACCOUNT_ARN, MOCK_VPC_ID, MOCK_VPC_ORIGIN_SG_ID, MOCK_ZONE_ID,
-  mockSubnetIds, type RecordedResource,
+  MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_ELB_ACCOUNT_ARN, MOCK_VPC_ORIGIN_SG_ID, MOCK_ZONE_ID,
+  type RecordedResource,
 } from './testing/mocks';
 import { type ProgramRun, runProgram } from './testing/program';
 
@@ -30,7 +30,9 @@ const T = {
   provider: 'pulumi:providers:aws',
   sg: 'aws:ec2/securityGroup:SecurityGroup',
   ingress: 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
-  vpc: 'awsx:ec2:Vpc',
+  vpc: 'aws:ec2/vpc:Vpc',
+  subnet: 'aws:ec2/subnet:Subnet',
+  nat: 'aws:ec2/natGateway:NatGateway',
   alb: 'aws:lb/loadBalancer:LoadBalancer',
   targetGroup: 'aws:lb/targetGroup:TargetGroup',
   listener: 'aws:lb/listener:Listener',
@@ -107,6 +109,9 @@ function statements(run: ProgramRun): PolicyStatement[] {
   return run.ofType(T.rolePolicy).flatMap((p) => (JSON.parse(input<string>(p, 'policy')) as { Statement: PolicyStatement[] }).Statement);
 }
 const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
+/** The Network's subnet names ("<stack>-<kind>-<zone>") and their mock ids, in zone order. */
+const subnetNames = (e: { stack: string; zones: number }, kind: string): string[] => Array.from({ length: e.zones }, (_, zone) => `${e.stack}-${kind}-${zone}`);
+const subnetIds = (e: { stack: string; zones: number }, kind: string): string[] => subnetNames(e, kind).map((n) => `${n}-id`);
 
 function ingressOf(run: ProgramRun, securityGroup: RecordedResource): RecordedResource[] {
   return run.ofType(T.ingress).filter((r) => input(r, 'securityGroupId') === idOf(securityGroup));
@@ -184,31 +189,32 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.ok(run.ofType(T.role).length >= 2);
   });
 
-  // awsx builds the subnets, NAT gateways and routes in its plugin, which mocks replace: the policy is
-  // asserted on what the VPC is asked for and on which of its subnet ids the ALB and tasks use.
-  test('the VPC spans the configured zones (at least two), each with a public subnet and a private or isolated one', ({ run }) => {
+  test('the VPC spans the configured zones (at least two, by zone ID), each with a public subnet and a private or isolated one', ({ run }) => {
     const vpc = run.one(T.vpc);
     assert.ok(expected.zones >= 2);
-    assert.equal(input(vpc, 'numberOfAvailabilityZones'), expected.zones);
     assert.equal(input(vpc, 'cidrBlock'), '10.0.0.0/16');
-    assert.equal(input(vpc, 'subnetStrategy'), 'Auto');
-    assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((spec) => spec.type), ['Public', expected.small ? 'Isolated' : 'Private']);
-    assert.equal(input<Record<string, string>>(vpc, 'tags')['pulumi:stack'], expected.stack);
+    const inner = expected.small ? 'isolated' : 'private';
+    const subnets = run.ofType(T.subnet);
+    assert.deepEqual(subnets.map((s) => s.name).sort(), [...subnetNames(expected, 'public'), ...subnetNames(expected, inner)].sort());
+    for (const s of subnets) assert.equal(input(s, 'vpcId'), idOf(vpc));
+    // Zone IDs from the mock's eu-west-1 (euw1-az1..3), in ID order.
+    assert.deepEqual([...new Set(subnets.map((s) => input<string>(s, 'availabilityZoneId')))].sort(), ['euw1-az1', 'euw1-az2', 'euw1-az3'].slice(0, expected.zones));
   });
 
   test(expected.small ? 'tasks run in the public subnets with public IPs (no NAT)' : 'tasks run in exactly the private subnets, one per zone, without public IPs', ({ run }) => {
     const networkConfiguration = input<{ assignPublicIp: boolean; subnets: string[] }>(run.one(T.service), 'networkConfiguration');
     assert.equal(networkConfiguration.assignPublicIp, expected.small === true);
-    assert.deepEqual(networkConfiguration.subnets, mockSubnetIds(expected.small ? 'Public' : 'Private', expected.zones));
+    assert.deepEqual(networkConfiguration.subnets, subnetIds(expected, expected.small ? 'public' : 'private'));
   });
 
   test(expected.domain ? 'the internet-facing ALB sits in the public subnets' : 'the ALB is internal, in subnets without a route from the internet; every group and target lives in the VPC', ({ run }) => {
     const alb = run.one(T.alb);
     assert.equal(input(alb, 'internal'), !expected.domain);
-    const subnetType = expected.domain ? 'Public' : expected.small ? 'Isolated' : 'Private';
-    assert.deepEqual(input(alb, 'subnets'), mockSubnetIds(subnetType, expected.zones));
-    for (const r of [...run.ofType(T.sg), run.one(T.targetGroup)]) assert.equal(input(r, 'vpcId'), MOCK_VPC_ID, r.name);
-    assert.equal(run.output('vpcId'), MOCK_VPC_ID);
+    const subnetKind = expected.domain ? 'public' : expected.small ? 'isolated' : 'private';
+    assert.deepEqual(input(alb, 'subnets'), subnetIds(expected, subnetKind));
+    const vpcId = idOf(run.one(T.vpc));
+    for (const r of [...run.ofType(T.sg), run.one(T.targetGroup)]) assert.equal(input(r, 'vpcId'), vpcId, r.name);
+    assert.equal(run.output('vpcId'), vpcId);
   });
 
   test('no security group of the tasks admits 0.0.0.0/0: only the load balancer reaches the app port', ({ run }) => {
@@ -233,6 +239,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
   test('the collector scrapes 127.0.0.1 on the service\'s METRICS_PORT, which no target group, listener or security group exposes', ({ run }) => {
     const app = env(container(run, APP_CONTAINER));
     assert.equal(app.METRICS_PORT, String(METRICS_PORT));
+    assert.equal(app.METRICS_HOST, '127.0.0.1', 'the metrics listener binds loopback, where the collector scrapes');
     assert.notEqual(app.METRICS_PORT, app.PORT);
     const [scrape] = collectorConfigOf(run).receivers.prometheus.config.scrape_configs;
     assert.deepEqual(scrape?.static_configs[0]?.targets, [`127.0.0.1:${METRICS_PORT}`]);
@@ -475,7 +482,7 @@ cloudfront('the ALB admits only the security group CloudFront creates for its VP
   assert.deepEqual([input(rule, 'fromPort'), input(rule, 'toPort')], [ORIGIN_HTTP_PORT, ORIGIN_HTTP_PORT]);
   for (const key of ['cidrIpv4', 'cidrIpv6', 'prefixListId']) assert.equal(input(rule, key), undefined, key);
   const lookup = run.result.calls.find((c) => c.token === 'aws:ec2/getSecurityGroup:getSecurityGroup');
-  assert.deepEqual(lookup?.inputs.filters, [{ name: 'group-name', values: [VPC_ORIGIN_SECURITY_GROUP] }, { name: 'vpc-id', values: [MOCK_VPC_ID] }]);
+  assert.deepEqual(lookup?.inputs.filters, [{ name: 'group-name', values: [VPC_ORIGIN_SECURITY_GROUP] }, { name: 'vpc-id', values: [idOf(run.one(T.vpc))] }]);
   assert.ok(run.resources.indexOf(run.one(T.vpcOrigin)) < run.resources.indexOf(rule));
 });
 
@@ -490,7 +497,7 @@ cloudfront('CloudFront caches nothing and hands the ALB every method, query stri
 });
 
 cloudfront('one NAT gateway for the VPC by default (the cost-aware choice); deletion protection off outside production', ({ run }) => {
-  assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'Single' });
+  assert.deepEqual(run.ofType(T.nat).map((n) => input(n, 'subnetId')), ['test-public-0-id']);
   assert.equal(input(run.one(T.alb), 'enableDeletionProtection'), false);
 });
 cloudfront.run();
@@ -528,7 +535,7 @@ domain('the validation and alias records live in the configured zone; the alias 
 });
 
 domain('natGateways: perAz gives every zone its own NAT gateway', ({ run }) => {
-  assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'OnePerAz' });
+  assert.deepEqual(run.ofType(T.nat).map((n) => input(n, 'subnetId')).sort(), ['prod-public-0-id', 'prod-public-1-id', 'prod-public-2-id']);
 });
 
 domain('a stack named prod protects its load balancer and log bucket from deletion', ({ run }) => {
@@ -550,14 +557,14 @@ domain('the shutdown settings reach the container from one place', ({ run }) => 
 });
 domain.run();
 
-const small = suite<{ run: ProgramRun }>('profile: small (issue 12)');
+const small = suite<{ run: ProgramRun }>('profile: small');
 small.before(async (context) => {
   context.run = await runs.small;
 });
 small('no NAT gateway; the internal ALB sits in isolated subnets of a VPC that still has public subnets (and so an internet gateway)', ({ run }) => {
-  const vpc = run.one(T.vpc);
-  assert.deepEqual(input(vpc, 'natGateways'), { strategy: 'None' });
-  assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((s) => s.type), ['Public', 'Isolated']);
+  assert.equal(run.ofType(T.nat).length, 0);
+  assert.equal(run.ofType('aws:ec2/internetGateway:InternetGateway').length, 1);
+  assert.deepEqual(input(run.one(T.alb), 'subnets'), ['small-isolated-0-id', 'small-isolated-1-id']);
 });
 small('one 0.25 vCPU / 0.5 GB ARM64 task on on-demand Fargate, and no Grafana unless asked for', ({ run }) => {
   const taskDefinition = run.one(T.taskDefinition);

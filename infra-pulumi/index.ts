@@ -20,7 +20,7 @@ const permissionsBoundaryArn = config.iam.permissionsBoundaryArn;
 const provider = new aws.Provider(`${name}-aws`, { region: config.region, defaultTags: { tags: config.tags } });
 const opts = { providers: { aws: provider } };
 
-const network = new Network(name, { ...config.network, tags: config.tags }, opts);
+const network = new Network(name, config.network, opts);
 
 // Internal (only CloudFront's VPC origin reaches it) unless a domain points at it directly.
 const internal = config.front.mode === 'cloudfront';
