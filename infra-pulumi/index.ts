@@ -45,6 +45,8 @@ const prometheus = new ManagedPrometheus(name, {
   region: config.region,
   // Only rules/: rules-local/ holds what makes sense next to the local Prometheus and Alertmanager.
   rulesDir: path.join(observabilityDir, 'prometheus', 'rules'),
+  alertmanagerFile: path.join(observabilityDir, 'alertmanager', 'alertmanager.yml'),
+  logRetentionDays: config.taskDefinition.logRetentionDays,
   ...config.managedPrometheus,
 }, opts);
 
@@ -94,6 +96,8 @@ export const ampWorkspaceId = prometheus.workspaceId;
 /** Query endpoint of the AMP workspace; remote-write is <ampEndpoint>api/v1/remote_write. */
 export const ampEndpoint = prometheus.prometheusEndpoint;
 export const alertTopicArn = prometheus.alertTopicArn;
+/** Watchdog's heartbeats, every few minutes: subscribe a dead man's switch (an HTTPS heartbeat URL). */
+export const heartbeatTopicArn = prometheus.heartbeatTopicArn;
 /** Undefined when Grafana is off. */
 export const grafanaUrl = managedGrafana?.url;
 export const grafanaWorkspaceId = managedGrafana?.workspaceId;
