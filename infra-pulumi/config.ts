@@ -6,7 +6,7 @@ import { MAX_STOP_TIMEOUT_SECONDS, STOP_TIMEOUT_MARGIN_SECONDS } from './compone
 import { MANAGED_GRAFANA_REGIONS, MANAGED_PROMETHEUS_REGIONS } from './regions';
 
 export const PROFILES = ['default', 'small'] as const;
-/** "default": private tasks behind NAT, 2-4 tasks; "small": no NAT, one small ARM64 task (issue 12). */
+/** "default": private tasks behind NAT, 2-4 tasks; "small": no NAT, one small ARM64 task */
 export type Profile = (typeof PROFILES)[number];
 
 export const HTTPS_MODES = ['cloudfront', 'domain'] as const;
@@ -73,7 +73,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, {
   cpu: number; memory: number; cpuArchitecture: CpuArchitecture; minTasks: number; maxTasks: number; grafana: boolean;
 }>> = {
   default: { cpu: 512, memory: 1024, cpuArchitecture: 'X86_64', minTasks: 2, maxTasks: 4, grafana: true },
-  // One 0.25 vCPU / 0.5 GB Graviton task: the image is published for arm64 as well (issue 12).
+  // One 0.25 vCPU / 0.5 GB Graviton task: the image is published for arm64 as well.
   small: { cpu: 256, memory: 512, cpuArchitecture: 'ARM64', minTasks: 1, maxTasks: 1, grafana: false },
 };
 

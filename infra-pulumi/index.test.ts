@@ -63,6 +63,8 @@ const T = {
   roleAssociation: 'aws:grafana/roleAssociation:RoleAssociation',
   datasource: 'grafana:oss/dataSource:DataSource',
   dashboard: 'grafana:oss/dashboard:Dashboard',
+  healthCheck: 'aws:route53/healthCheck:HealthCheck',
+  alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
 } as const;
 
 // --- helpers over recorded inputs
@@ -174,14 +176,43 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.equal(context.run.result.error, undefined, context.run.result.error);
   });
 
-  test('every AWS resource goes through one provider that tags it with the stack', ({ run }) => {
-    const provider = run.one(T.provider);
-    const tags = (JSON.parse(input<string>(provider, 'defaultTags')) as { tags: Record<string, string> }).tags;
-    assert.equal(tags['pulumi:stack'], expected.stack);
-    assert.equal(input(provider, 'region'), 'eu-west-1');
+  // Route 53 health-check and CloudFront metrics exist only in us-east-1, so their alarms (and the
+  // topic they notify) use a second provider; nothing else does.
+  test('every AWS resource goes through a provider that tags it with the stack; only edge alarms and their topic leave the stack\'s region', ({ run }) => {
+    const providers = run.ofType(T.provider);
+    assert.deepEqual(providers.map((p) => input(p, 'region')).sort(), ['eu-west-1', 'us-east-1']);
+    for (const provider of providers) {
+      const tags = (JSON.parse(input<string>(provider, 'defaultTags')) as { tags: Record<string, string> }).tags;
+      assert.equal(tags['pulumi:stack'], expected.stack);
+    }
     const awsResources = run.resources.filter((r) => r.custom && r.type.startsWith('aws:'));
     assert.ok(awsResources.length > 30);
-    for (const r of awsResources) assert.match(r.provider ?? '', /[:$]pulumi:providers:aws::/, `${r.type} ${r.name} uses the tagged provider`);
+    for (const r of awsResources) assert.match(r.provider ?? '', /[:$]pulumi:providers:aws::/, `${r.type} ${r.name} uses a tagged provider`);
+    const elsewhere = awsResources.filter((r) => /-aws-us-east-1::/.test(r.provider ?? '')).map((r) => r.type);
+    assert.ok(elsewhere.length >= 2);
+    for (const type of elsewhere) assert.ok(['aws:cloudwatch/metricAlarm:MetricAlarm', 'aws:sns/topic:Topic', 'aws:sns/topicPolicy:TopicPolicy', 'aws:sns/topicSubscription:TopicSubscription'].includes(type), type);
+  });
+
+  test('a Route 53 check reads /health over HTTPS at the public URL and alarms in us-east-1; ALB errors and unhealthy targets alarm to the alerts topic', ({ run }) => {
+    const check = run.one(T.healthCheck);
+    assert.equal(`https://${input<string>(check, 'fqdn')}`, run.output('url'));
+    assert.deepEqual([input(check, 'type'), input(check, 'resourcePath'), input(check, 'searchString')], ['HTTPS_STR_MATCH', '/health', "OK I'm healthy"]);
+    const health = run.one(T.alarm, '-public-health');
+    assert.deepEqual(input(health, 'dimensions'), { HealthCheckId: idOf(check) });
+    assert.match(health.provider ?? '', /-aws-us-east-1::/);
+    for (const suffix of ['-alb-5xx', '-alb-unhealthy']) assert.deepEqual(input(run.one(T.alarm, suffix), 'alarmActions'), [run.output('alertTopicArn')], suffix);
+    assert.equal(run.ofType(T.alarm).some((a) => a.name.endsWith('-cloudfront-5xx')), !expected.domain);
+  });
+
+  test('Watchdog reaches a heartbeat topic of its own, and AMP logs its ruler and alert manager to a vended log group', ({ run }) => {
+    const definition = parse(input<string>(run.one(T.alertmanager), 'definition')) as { alertmanager_config: string };
+    const config = parse(definition.alertmanager_config) as { route: { routes: { receiver: string; matchers: string[] }[] }; receivers: { name: string; sns_configs: { topic_arn: string }[] }[] };
+    const watchdog = config.route.routes.find((r) => r.matchers.some((m) => m.includes('Watchdog')));
+    assert.equal(config.receivers.find((r) => r.name === watchdog?.receiver)?.sns_configs[0]?.topic_arn, run.output('heartbeatTopicArn'));
+    assert.notEqual(run.output('heartbeatTopicArn'), run.output('alertTopicArn'));
+    const workspace = run.one('aws:amp/workspace:Workspace');
+    assert.match(input<{ logGroupArn: string }>(workspace, 'loggingConfiguration').logGroupArn, /-amp-logs:\*$/);
+    assert.equal(input(run.one(T.logGroup, '-amp-logs'), 'name'), `/aws/vendedlogs/prometheus/${expected.stack}`);
   });
 
   test('every resource name (so every role name) is derived from the stack, so two stacks can share an account', ({ run }) => {
@@ -235,7 +266,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     }
   });
 
-  // Issue 9, "Metrics off the public port": the collector scrapes a port nothing else can reach.
+  // The collector scrapes a port nothing else can reach.
   test('the collector scrapes 127.0.0.1 on the service\'s METRICS_PORT, which no target group, listener or security group exposes', ({ run }) => {
     const app = env(container(run, APP_CONTAINER));
     assert.equal(app.METRICS_PORT, String(METRICS_PORT));
@@ -296,7 +327,6 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.ok(Number(app.HEADERS_TIMEOUT_MS) > Number(app.KEEP_ALIVE_TIMEOUT_MS));
   });
 
-  // Issue 9 item 4.
   test('the ALB writes access logs to an encrypted, private bucket that expires them; deletion protection follows the stack', ({ run }) => {
     const alb = run.one(T.alb);
     const bucket = run.one(T.bucket, '-alb-logs');
@@ -348,7 +378,6 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.deepEqual(run.resources.filter((r) => r.type.startsWith('aws:ssm/') || r.type.startsWith('random:')).map((r) => r.name), []);
   });
 
-  // Issue 9 item 7.
   test('the collector is hardened: memory_limiter first, health_check extension the container health check uses', ({ run }) => {
     const collector = container(run, COLLECTOR_CONTAINER);
     assert.equal(collector.image, COLLECTOR_IMAGE);
@@ -374,7 +403,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
 
   test('Container Insights is on and logs are kept for a bounded time', ({ run }) => {
     assert.deepEqual(input(run.one(T.cluster), 'settings'), [{ name: 'containerInsights', value: 'enabled' }]);
-    assert.equal(input(run.one(T.logGroup), 'retentionInDays'), 30);
+    for (const group of run.ofType(T.logGroup)) assert.equal(input(group, 'retentionInDays'), 30, group.name);
   });
 
   test('autoscaling tracks CPU and requests per target within the configured bounds', ({ run }) => {
@@ -413,7 +442,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     for (const s of statements(run)) assert.notEqual(list(s.Action).join(), '*');
   });
 
-  // Contract 3.
+  // The bootstrap's deploy role creates roles only with the boundary, and attaches only the managed policies it lists.
   test('every IAM role carries the configured permissions boundary, and every managed policy attached is one the bootstrap allows', ({ run }) => {
     for (const role of run.ofType(T.role)) assert.equal(input(role, 'permissionsBoundary'), expected.boundary, role.name);
     const attachments = run.ofType(T.attachment);
@@ -421,7 +450,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     for (const attachment of attachments) assert.ok(STACK_MANAGED_POLICY_ARNS('aws').includes(input<string>(attachment, 'policyArn')), input(attachment, 'policyArn'));
   });
 
-  // Contract 2.
+  // CI reads these outputs after a deploy.
   test('the outputs CI reads exist: url, clusterName, serviceName, and the task definition the service runs', ({ run }) => {
     assert.equal(run.output('ampWorkspaceId'), 'ws-00000000-1111-2222-3333-444444444444');
     assert.equal(run.output('ampEndpoint'), MOCK_AMP_ENDPOINT);
@@ -455,7 +484,7 @@ cloudfront('viewers get https://<id>.cloudfront.net and plain HTTP is redirected
   assert.equal(run.ofType(T.certificate).length, 0);
 });
 
-// Issue 9 item 3: no shared secret to leak; the ALB has no public address at all.
+// No shared secret to leak: the ALB has no public address at all.
 cloudfront('CloudFront reaches the ALB through a VPC origin: no custom origin, no secret header, no public ALB', ({ run }) => {
   const vpcOrigin = run.one(T.vpcOrigin);
   const endpoint = input<{ arn: string; httpPort: number; originProtocolPolicy: string }>(vpcOrigin, 'vpcOriginEndpointConfig');
@@ -543,10 +572,10 @@ domain('a stack named prod protects its load balancer and log bucket from deleti
   assert.equal(input(run.one(T.bucket, '-alb-logs'), 'forceDestroy'), false);
 });
 
-domain('alertEmail subscribes that address to the alert topic', ({ run }) => {
-  const subscription = run.one(T.subscription);
-  assert.equal(input(subscription, 'protocol'), 'email');
-  assert.equal(input(subscription, 'endpoint'), 'oncall@example.com');
+domain('alertEmail subscribes that address to the alert topic, and to the us-east-1 topic of the edge alarms', ({ run }) => {
+  const subscriptions = run.ofType(T.subscription);
+  assert.deepEqual(subscriptions.map((s) => [input(s, 'protocol'), input(s, 'endpoint')]), [['email', 'oncall@example.com'], ['email', 'oncall@example.com']]);
+  assert.deepEqual(subscriptions.map((s) => input(s, 'topic')).sort(), [run.output('alertTopicArn'), arnOf(run.one('aws:sns/topic:Topic', '-edge-alerts'))].sort());
 });
 
 domain('the shutdown settings reach the container from one place', ({ run }) => {
@@ -594,7 +623,6 @@ small('the default profile is unchanged: on-demand Fargate, x86, 2 tasks of 0.5 
 });
 small.run();
 
-// Issue 9 item 2.
 const rollout = suite('collector configuration reaches running tasks');
 rollout('a new scrape interval makes a new task definition (so ECS rolls it out)', async () => {
   const [base, changed] = await Promise.all([runs.cloudfront, runs.scrape60]);
@@ -622,7 +650,7 @@ grafana('the workspace uses IAM Identity Center by default, the role the program
   assert.match(String(run.output('grafanaUrl')), /^https:\/\/.+\.grafana-workspace\./);
 });
 
-// Issue 9 item 1: Grafana 12 has no SigV4 in the core plugin.
+// Grafana 12 has no SigV4 in the core plugin.
 grafana('Grafana 12: the AMP data source is the Amazon Managed Service for Prometheus plugin, signing with SigV4 as the workspace role', ({ run }) => {
   const datasource = run.one(T.datasource);
   assert.equal(input(datasource, 'uid'), DATASOURCE_UID);

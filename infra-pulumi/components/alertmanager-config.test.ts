@@ -66,8 +66,8 @@ test('routeReceivers walks nested routes', () => {
 });
 test.run();
 
-// The file the local Alertmanager loads is the file AMP gets: the contract is receivers named
-// default, page, ticket and heartbeat, Watchdog routed to heartbeat.
+// The file the local Alertmanager loads is the file AMP gets: its receivers are named default,
+// page, ticket and heartbeat, and Watchdog is routed to heartbeat.
 const real = suite('observability/alertmanager/alertmanager.yml on AMP');
 real('every receiver its route names has a topic, and Watchdog reaches the heartbeat topic', () => {
   const text = fs.readFileSync(REAL_FILE, 'utf8');

@@ -6,6 +6,7 @@
 // cannot get a certificate); viewers always get HTTPS.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { type Front, type FrontLoadBalancer } from './front';
 import { blockMetricsRule } from './load-balancer';
 
 /**
@@ -27,15 +28,10 @@ export const ORIGIN_HTTP_PORT = 80;
 export interface CloudFrontFrontArgs {
   vpcId: pulumi.Input<string>;
   priceClass: string;
-  loadBalancer: {
-    arn: pulumi.Input<string>;
-    dnsName: pulumi.Input<string>;
-    securityGroupId: pulumi.Input<string>;
-    targetGroupArn: pulumi.Input<string>;
-  };
+  loadBalancer: Omit<FrontLoadBalancer, 'zoneId'>;
 }
 
-export class CloudFrontFront extends pulumi.ComponentResource {
+export class CloudFrontFront extends pulumi.ComponentResource implements Front {
   public readonly url: pulumi.Output<string>;
   public readonly distributionId: pulumi.Output<string>;
   /** Listener, rules and ingress that must exist before ECS registers targets. */
