@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import { parse } from 'yaml';
 import { ConfigError, DEFAULT_GRAFANA_VERSION, loadConfig, MAX_SCRAPE_INTERVAL_SECONDS, MIN_SAMPLES_PER_RULE_WINDOW, SHORTEST_RULE_WINDOW_SECONDS } from './config';
 import { APP_HEALTH_CHECK_COMMAND } from './components/task-definition';
+import { stopTimeoutSeconds } from './components/timeouts';
 import { createMocks } from './testing/mocks';
 import { BASE_CONFIG, PROJECT } from './testing/program';
 
@@ -156,6 +157,12 @@ test('the cap keeps four samples in the shortest range any AMP rule selects', ()
   assert.ok(ranges.length > 0);
   assert.equal(Math.min(...ranges), SHORTEST_RULE_WINDOW_SECONDS);
   assert.ok(MAX_SCRAPE_INTERVAL_SECONDS * MIN_SAMPLES_PER_RULE_WINDOW <= Math.min(...ranges));
+});
+
+test('the longest shutdown deadline accepted still leaves ECS\'s stopTimeout within Fargate\'s 120 s', () => {
+  const longest = withConfig({ shutdownTimeoutMs: '115000' })().taskDefinition.shutdownTimeoutMs;
+  assert.equal(stopTimeoutSeconds(longest), 120);
+  throwsNaming('shutdownTimeoutMs', { shutdownTimeoutMs: '115001' });
 });
 
 test('minTasks above maxTasks names minTasks', () => {

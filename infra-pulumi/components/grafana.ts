@@ -149,7 +149,6 @@ export class ManagedGrafana extends pulumi.ComponentResource {
 
   constructor(name: string, args: ManagedGrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:ManagedGrafana', name, {}, opts);
-    if (args.authenticationProviders.length === 0) throw new Error('ManagedGrafana: at least one authentication provider is required.');
     const dashboards = readFolder(args.dashboardsDir, ['.json'], 'Grafana dashboards');
 
     const role = workspaceRole(name, args, { parent: this });
