@@ -3,7 +3,7 @@ import { suite } from 'uvu';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as pulumi from '@pulumi/pulumi';
+import type * as pulumi from '@pulumi/pulumi';
 import { construct, inputOf } from '../testing/component';
 import {
   AMAZON_PROMETHEUS_TYPE, CORE_PROMETHEUS_TYPE, dashboardForDatasourceType, ManagedGrafana, type ManagedGrafanaArgs, prometheusDatasourceType, TOKEN_SECONDS_TO_LIVE, tokenRotationName,
