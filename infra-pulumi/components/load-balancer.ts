@@ -15,7 +15,7 @@ export const ACCESS_LOG_PREFIX = 'alb';
 
 export interface LoadBalancerArgs {
   vpcId: pulumi.Input<string>;
-  /** At least two subnets in different zones. */
+  /** Subnets in at least two zones (availabilityZones is 2 or 3, checked in config.ts). */
   subnetIds: pulumi.Input<string[]>;
   /** The VPC's CIDR block: the load balancer sends to the app port there and nowhere else. */
   vpcCidr: string;
@@ -91,11 +91,6 @@ export class LoadBalancer extends pulumi.ComponentResource {
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:LoadBalancer', name, {}, opts);
-    // Known only once the VPC exists, so checked where the ALB consumes the list.
-    const subnets = pulumi.output(args.subnetIds).apply((ids) => {
-      if (ids.length < 2) throw new Error(`LoadBalancer: an ALB needs subnets in at least two availability zones, got ${ids.length}.`);
-      return ids;
-    });
 
     const securityGroup = new aws.ec2.SecurityGroup(`${name}-alb`, {
       vpcId: args.vpcId,
@@ -120,7 +115,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
       loadBalancerType: 'application',
       internal: args.internal,
       securityGroups: [securityGroup.id],
-      subnets,
+      subnets: args.subnetIds,
       // Below the service's 65 s keepAliveTimeout (see timeouts.ts), so Node never closes first.
       idleTimeout: ALB_IDLE_TIMEOUT_SECONDS,
       dropInvalidHeaderFields: true,
