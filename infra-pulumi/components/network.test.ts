@@ -75,5 +75,7 @@ zones('subnets are placed by zone ID, skipping IDs VPC origins do not support', 
   assert.deepEqual(placed.sort(), [['use1-private-0', 'use1-az1', undefined], ['use1-private-1', 'use1-az4', undefined], ['use1-public-0', 'use1-az1', undefined], ['use1-public-1', 'use1-az4', undefined]]);
   const lookup = calls.find((c) => c.token === AZ_TOKEN);
   assert.ok((lookup?.inputs.excludeZoneIds as string[]).includes('use1-az3'));
+  // Let the component finish registering before the next suite replaces these mocks.
+  await pulumi.runtime.disconnect();
 });
 zones.run();
