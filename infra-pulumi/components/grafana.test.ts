@@ -65,8 +65,10 @@ component('data source and dashboards are replaced with the workspace and delete
   fs.writeFileSync(path.join(dir, 'overview.json'), JSON.stringify({ uid: 'overview', panels: [] }));
   fs.writeFileSync(path.join(dir, 'slo.json'), JSON.stringify({ uid: 'slo', panels: [] }));
   const options = new Map<string, pulumi.CustomResourceOptions>();
-  const record: pulumi.ResourceTransformation = ({ type, name, props, opts }) => {
+  let workspaceResource: pulumi.Resource | undefined;
+  const record: pulumi.ResourceTransformation = ({ resource, type, name, props, opts }) => {
     options.set(`${type} ${name}`, opts as pulumi.CustomResourceOptions);
+    if (type === T.workspace) workspaceResource = resource;
     return { props, opts };
   };
   const args: ManagedGrafanaArgs = {
@@ -75,14 +77,14 @@ component('data source and dashboards are replaced with the workspace and delete
   };
   try {
     const built = await construct('gf', () => new ManagedGrafana('gf', args, { transformations: [record] }), Object.values(T));
-    const workspace = [...options.keys()].find((key) => key.startsWith(`${T.workspace} `));
-    assert.ok(workspace);
+    assert.ok(workspaceResource);
     const grafanaSide = [...options.entries()].filter(([key]) => key.startsWith('grafana:oss/'));
     assert.deepEqual(grafanaSide.map(([key]) => key).sort(), [`${T.dashboard} gf-dashboard-overview`, `${T.dashboard} gf-dashboard-slo`, `${T.datasource} gf-amp`]);
     for (const [key, opts] of grafanaSide) {
       assert.equal(opts.retainOnDelete, undefined, `${key} is deleted, not retained`);
-      assert.equal((opts.deletedWith as { __name?: string } | undefined)?.__name, 'gf-grafana', `${key} is deleted with the workspace`);
-      assert.deepEqual((opts.replaceWith ?? []).map((r) => (r as unknown as { __name: string }).__name), ['gf-grafana'], `${key} is replaced with the workspace`);
+      assert.equal(opts.deletedWith, workspaceResource, `${key} is deleted with the workspace`);
+      assert.equal(opts.replaceWith?.length, 1, `${key} is replaced with the workspace`);
+      assert.equal(opts.replaceWith?.[0], workspaceResource, `${key} is replaced with the workspace`);
     }
     // Grafana, "Roles and permissions": Editor cannot add data sources, so Admin is the narrowest role that provisions one.
     assert.equal(inputOf(built.one(T.serviceAccount), 'grafanaRole'), 'ADMIN');
