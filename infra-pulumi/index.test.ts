@@ -633,6 +633,32 @@ rollout('a new scrape interval makes a new task definition (so ECS rolls it out)
 });
 rollout.run();
 
+// EC2 refuses a subnet that overlaps another in the VPC, and Pulumi creates replacements before it
+// deletes what they replace: every layout must keep its subnets apart from every other layout's.
+const layouts = suite('changing profile or availabilityZones on an existing stack');
+layouts('no subnet of one layout overlaps a subnet of another (default 2 zones, default 3 zones, small 2 zones)', async () => {
+  const blocks = async (run: Promise<ProgramRun>) => (await run).ofType(T.subnet).map((s) => input<string>(s, 'cidrBlock'));
+  const span = (cidr: string): [number, number] => {
+    const [address, mask] = cidr.split('/') as [string, string];
+    const start = address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+    return [start, start + 2 ** (32 - Number(mask)) - 1];
+  };
+  const all = [await blocks(runs.cloudfront), await blocks(runs.domain), await blocks(runs.small)];
+  assert.deepEqual(all.map((b) => b.length), [4, 6, 4]);
+  for (const [i, mine] of all.entries()) {
+    for (const theirs of all.slice(i + 1)) {
+      for (const a of mine) {
+        for (const b of theirs) {
+          const [a0, a1] = span(a);
+          const [b0, b1] = span(b);
+          assert.ok(a1 < b0 || b1 < a0, `${a} overlaps ${b}`);
+        }
+      }
+    }
+  }
+});
+layouts.run();
+
 const grafana = suite<{ run: ProgramRun }>('Amazon Managed Grafana');
 grafana.before(async (context) => {
   context.run = await runs.cloudfront;
