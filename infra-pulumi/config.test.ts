@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
-import { ConfigError, DEFAULT_GRAFANA_VERSION, loadConfig } from './config';
+import { ConfigError, DEFAULT_GRAFANA_VERSION, loadConfig, MAX_SCRAPE_INTERVAL_SECONDS, MIN_SAMPLES_PER_RULE_WINDOW, SHORTEST_RULE_WINDOW_SECONDS } from './config';
 import { APP_HEALTH_CHECK_COMMAND } from './components/task-definition';
+import { stopTimeoutSeconds } from './components/timeouts';
 import { createMocks } from './testing/mocks';
 import { BASE_CONFIG, PROJECT } from './testing/program';
 
@@ -62,9 +63,10 @@ test('profile small: one 0.25 vCPU / 0.5 GB ARM64 task with public IPs, Grafana 
   assert.notEqual(withConfig({ profile: 'small', grafana: 'true' })().grafana, undefined);
   assert.equal(withConfig({ profile: 'small', minTasks: '2' })().service.maxTasks, 2);
   throwsNaming('natGateways', { profile: 'small', natGateways: 'single' }, /no NAT/);
-  // AWS's ECS guide ("Fargate capacity providers"): ARM64 Linux tasks don't support Fargate Spot.
-  throwsNaming('fargateSpot', { profile: 'small', fargateSpot: 'true' }, /X86_64 tasks only.*cpuArchitecture: X86_64/);
-  throwsNaming('fargateSpot', { cpuArchitecture: 'ARM64', fargateSpot: 'true' }, /X86_64 tasks only/);
+  // ECS API reference, CapacityProviderStrategyItem: "FARGATE_SPOT supports Linux tasks with the ARM64
+  // architecture on platform version 1.4.0 or later" (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html).
+  const armSpot = withConfig({ profile: 'small', fargateSpot: 'true' })();
+  assert.deepEqual([armSpot.service.fargateSpot, armSpot.taskDefinition.cpuArchitecture], [true, 'ARM64']);
   const spot = withConfig({ profile: 'small', fargateSpot: 'true', cpuArchitecture: 'X86_64' })();
   assert.deepEqual([spot.service.fargateSpot, spot.taskDefinition.cpuArchitecture], [true, 'X86_64']);
   throwsNaming('profile', { profile: 'tiny' }, /"default", "small"/);
@@ -135,6 +137,32 @@ test('a domain without its hosted zone names hostedZone', () => {
   throwsNaming('domainName', { httpsMode: 'domain', hostedZone: 'example.com' });
   throwsNaming('hostedZone', { httpsMode: 'domain', domainName: 'app.example.com', hostedZone: 'example.org' });
   throwsNaming('domainName', { domainName: 'app.example.com', hostedZone: 'example.com' }, /httpsMode/);
+});
+
+test('a scrape interval that would leave a five-minute rule window with fewer than four samples names scrapeIntervalSeconds', () => {
+  assert.equal(withConfig({ scrapeIntervalSeconds: String(MAX_SCRAPE_INTERVAL_SECONDS) })().taskDefinition.scrapeIntervalSeconds, 75);
+  throwsNaming('scrapeIntervalSeconds', { scrapeIntervalSeconds: '76' }, /fewer than 4 samples.*at most 75/);
+  throwsNaming('scrapeIntervalSeconds', { scrapeIntervalSeconds: '300' }, /5-minute/);
+  throwsNaming('scrapeIntervalSeconds', { scrapeIntervalSeconds: '4' });
+});
+
+// The cap is derived from the shortest range the shipped rules select: a rule with a shorter window
+// than SHORTEST_RULE_WINDOW_SECONDS would make the cap too loose.
+test('the cap keeps four samples in the shortest range any AMP rule selects', () => {
+  const dir = path.join(__dirname, '..', 'observability', 'prometheus', 'rules');
+  const seconds = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+  const ranges = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f))
+    .flatMap((f) => [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/\[(\d+)([smhd])(?::\d+[smhd])?\]/g)])
+    .map((m) => Number(m[1]) * seconds[m[2] as keyof typeof seconds]);
+  assert.ok(ranges.length > 0);
+  assert.equal(Math.min(...ranges), SHORTEST_RULE_WINDOW_SECONDS);
+  assert.ok(MAX_SCRAPE_INTERVAL_SECONDS * MIN_SAMPLES_PER_RULE_WINDOW <= Math.min(...ranges));
+});
+
+test('the longest shutdown deadline accepted still leaves ECS\'s stopTimeout within Fargate\'s 120 s', () => {
+  const longest = withConfig({ shutdownTimeoutMs: '115000' })().taskDefinition.shutdownTimeoutMs;
+  assert.equal(stopTimeoutSeconds(longest), 120);
+  throwsNaming('shutdownTimeoutMs', { shutdownTimeoutMs: '115001' });
 });
 
 test('minTasks above maxTasks names minTasks', () => {

@@ -2,10 +2,11 @@
 // settings part of that component's Args. Every key is documented in Pulumi.example.yaml; a bad
 // value stops `pulumi preview` with one message naming the key and what it accepts.
 import * as pulumi from '@pulumi/pulumi';
+import { MAX_STOP_TIMEOUT_SECONDS, STOP_TIMEOUT_MARGIN_SECONDS } from './components/timeouts';
 import { MANAGED_GRAFANA_REGIONS, MANAGED_PROMETHEUS_REGIONS } from './regions';
 
 export const PROFILES = ['default', 'small'] as const;
-/** "default": private tasks behind NAT, 2-4 tasks; "small": no NAT, one small ARM64 task (issue 12). */
+/** "default": private tasks behind NAT, 2-4 tasks; "small": no NAT, one small ARM64 task */
 export type Profile = (typeof PROFILES)[number];
 
 export const HTTPS_MODES = ['cloudfront', 'domain'] as const;
@@ -49,10 +50,16 @@ const FARGATE_MEMORY: Readonly<Record<number, readonly number[]>> = {
   4096: range(8192, 30720),
 };
 
-/** ECS stops a task with SIGKILL after stopTimeout; Fargate allows at most 120 s. */
-export const MAX_STOP_TIMEOUT_SECONDS = 120;
-/** Seconds between the service's own deadline (SHUTDOWN_TIMEOUT_MS) and ECS's SIGKILL. */
-export const STOP_TIMEOUT_MARGIN_SECONDS = 5;
+
+/** The shortest range the alert rules of observability/prometheus/rules/ select ([5m]). */
+export const SHORTEST_RULE_WINDOW_SECONDS = 300;
+/**
+ * Samples every rule window must hold: rate() needs two, and four leave room for a missed scrape
+ * or a restart inside the window without the rule going empty.
+ */
+export const MIN_SAMPLES_PER_RULE_WINDOW = 4;
+/** 75 s: four scrapes per five-minute window. */
+export const MAX_SCRAPE_INTERVAL_SECONDS = SHORTEST_RULE_WINDOW_SECONDS / MIN_SAMPLES_PER_RULE_WINDOW;
 
 /** Longest suffix Pulumi's autonaming adds to a physical name: "-" and 7 random characters. */
 export const AUTONAME_SUFFIX_LENGTH = 8;
@@ -66,7 +73,7 @@ export const PROFILE_DEFAULTS: Readonly<Record<Profile, {
   cpu: number; memory: number; cpuArchitecture: CpuArchitecture; minTasks: number; maxTasks: number; grafana: boolean;
 }>> = {
   default: { cpu: 512, memory: 1024, cpuArchitecture: 'X86_64', minTasks: 2, maxTasks: 4, grafana: true },
-  // One 0.25 vCPU / 0.5 GB Graviton task: the image is published for arm64 as well (issue 12).
+  // One 0.25 vCPU / 0.5 GB Graviton task: the image is published for arm64 as well.
   small: { cpu: 256, memory: 512, cpuArchitecture: 'ARM64', minTasks: 1, maxTasks: 1, grafana: false },
 };
 
@@ -229,11 +236,14 @@ export function readTaskDefinition(config: pulumi.Config, profile: Profile) {
   if (shutdownDelayMs >= shutdownTimeoutMs) {
     throw new ConfigError('shutdownDelayMs', `${shutdownDelayMs} must be less than shutdownTimeoutMs (${shutdownTimeoutMs}), or in-flight requests get no time to finish.`);
   }
-  const scrapeIntervalSeconds = integer(config, 'scrapeIntervalSeconds', 15, 5, 300);
+  const scrapeIntervalSeconds = integer(config, 'scrapeIntervalSeconds', 15, 5, 3600);
+  if (scrapeIntervalSeconds > MAX_SCRAPE_INTERVAL_SECONDS) {
+    throw new ConfigError('scrapeIntervalSeconds', `${scrapeIntervalSeconds} s leaves fewer than ${MIN_SAMPLES_PER_RULE_WINDOW} samples in the ${SHORTEST_RULE_WINDOW_SECONDS / 60}-minute windows the alert rules use; use at most ${MAX_SCRAPE_INTERVAL_SECONDS}.`);
+  }
   return { ...readImage(config), cpu, memory, cpuArchitecture, logRetentionDays, logLevel, shutdownDelayMs, shutdownTimeoutMs, scrapeIntervalSeconds };
 }
 
-export function readService(config: pulumi.Config, profile: Profile, cpuArchitecture: CpuArchitecture) {
+export function readService(config: pulumi.Config, profile: Profile) {
   const defaults = PROFILE_DEFAULTS[profile];
   const minTasks = integer(config, 'minTasks', defaults.minTasks, 1, 100);
   const maxTasks = integer(config, 'maxTasks', Math.max(defaults.maxTasks, minTasks), 1, 100);
@@ -242,12 +252,12 @@ export function readService(config: pulumi.Config, profile: Profile, cpuArchitec
   }
   const cpuTargetPercent = integer(config, 'cpuTargetPercent', 60, 10, 90);
   const requestsPerTargetPerMinute = integer(config, 'requestsPerTargetPerMinute', 1000, 10, 1_000_000);
+  // Fargate Spot takes X86_64 and ARM64 Linux tasks alike (ARM64 on platform 1.4.0 and later, which
+  // LATEST is): AWS's ECS API reference, CapacityProviderStrategyItem
+  // (docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html). The user
+  // guide's older "Fargate capacity providers" page still says ARM64 is not supported; the API
+  // reference is the newer primary source.
   const fargateSpot = boolean(config, 'fargateSpot', false);
-  // AWS's ECS guide, "Fargate capacity providers": Linux tasks with the ARM64 architecture don't
-  // support Fargate Spot. ECS would accept the service and then never place a task.
-  if (fargateSpot && cpuArchitecture === 'ARM64') {
-    throw new ConfigError('fargateSpot', `Fargate Spot runs X86_64 tasks only, and this stack's tasks are ARM64${profile === 'small' ? ' (the small profile\'s default)' : ''}; also set \`cpuArchitecture: X86_64\`, or leave fargateSpot off.`);
-  }
   return { minTasks, maxTasks, cpuTargetPercent, requestsPerTargetPerMinute, fargateSpot, publicTasks: profile === 'small' };
 }
 
@@ -350,7 +360,7 @@ export function loadConfig() {
     iam,
     network,
     taskDefinition: Object.freeze(taskDefinition),
-    service: Object.freeze(readService(config, profile, taskDefinition.cpuArchitecture)),
+    service: Object.freeze(readService(config, profile)),
     loadBalancer: Object.freeze(readLoadBalancer(config, stack)),
     front: Object.freeze(readFront(config)),
     managedPrometheus: Object.freeze(readManagedPrometheus(config)),

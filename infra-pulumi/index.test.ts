@@ -17,8 +17,8 @@ import { APP_CONTAINER, COLLECTOR_CONTAINER } from './components/task-definition
 import { ALB_IDLE_TIMEOUT_SECONDS, APP_PORT, METRICS_PORT } from './components/timeouts';
 import { STACK_MANAGED_POLICY_ARNS } from './testing/allowed-policies';
 import {
-  MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_ELB_ACCOUNT_ARN, MOCK_VPC_ID, MOCK_VPC_ORIGIN_SG_ID, MOCK_ZONE_ID,
-  mockSubnetIds, type RecordedResource,
+  MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_ELB_ACCOUNT_ARN, MOCK_VPC_ORIGIN_SG_ID, MOCK_ZONE_ID,
+  type RecordedResource,
 } from './testing/mocks';
 import { type ProgramRun, runProgram } from './testing/program';
 
@@ -30,7 +30,9 @@ const T = {
   provider: 'pulumi:providers:aws',
   sg: 'aws:ec2/securityGroup:SecurityGroup',
   ingress: 'aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule',
-  vpc: 'awsx:ec2:Vpc',
+  vpc: 'aws:ec2/vpc:Vpc',
+  subnet: 'aws:ec2/subnet:Subnet',
+  nat: 'aws:ec2/natGateway:NatGateway',
   alb: 'aws:lb/loadBalancer:LoadBalancer',
   targetGroup: 'aws:lb/targetGroup:TargetGroup',
   listener: 'aws:lb/listener:Listener',
@@ -61,6 +63,8 @@ const T = {
   roleAssociation: 'aws:grafana/roleAssociation:RoleAssociation',
   datasource: 'grafana:oss/dataSource:DataSource',
   dashboard: 'grafana:oss/dashboard:Dashboard',
+  healthCheck: 'aws:route53/healthCheck:HealthCheck',
+  alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
 } as const;
 
 // --- helpers over recorded inputs
@@ -107,6 +111,9 @@ function statements(run: ProgramRun): PolicyStatement[] {
   return run.ofType(T.rolePolicy).flatMap((p) => (JSON.parse(input<string>(p, 'policy')) as { Statement: PolicyStatement[] }).Statement);
 }
 const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
+/** The Network's subnet names ("<stack>-<kind>-<zone>") and their mock ids, in zone order. */
+const subnetNames = (e: { stack: string; zones: number }, kind: string): string[] => Array.from({ length: e.zones }, (_, zone) => `${e.stack}-${kind}-${zone}`);
+const subnetIds = (e: { stack: string; zones: number }, kind: string): string[] => subnetNames(e, kind).map((n) => `${n}-id`);
 
 function ingressOf(run: ProgramRun, securityGroup: RecordedResource): RecordedResource[] {
   return run.ofType(T.ingress).filter((r) => input(r, 'securityGroupId') === idOf(securityGroup));
@@ -169,14 +176,43 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.equal(context.run.result.error, undefined, context.run.result.error);
   });
 
-  test('every AWS resource goes through one provider that tags it with the stack', ({ run }) => {
-    const provider = run.one(T.provider);
-    const tags = (JSON.parse(input<string>(provider, 'defaultTags')) as { tags: Record<string, string> }).tags;
-    assert.equal(tags['pulumi:stack'], expected.stack);
-    assert.equal(input(provider, 'region'), 'eu-west-1');
+  // Route 53 health-check and CloudFront metrics exist only in us-east-1, so their alarms (and the
+  // topic they notify) use a second provider; nothing else does.
+  test('every AWS resource goes through a provider that tags it with the stack; only edge alarms and their topic leave the stack\'s region', ({ run }) => {
+    const providers = run.ofType(T.provider);
+    assert.deepEqual(providers.map((p) => input(p, 'region')).sort(), ['eu-west-1', 'us-east-1']);
+    for (const provider of providers) {
+      const tags = (JSON.parse(input<string>(provider, 'defaultTags')) as { tags: Record<string, string> }).tags;
+      assert.equal(tags['pulumi:stack'], expected.stack);
+    }
     const awsResources = run.resources.filter((r) => r.custom && r.type.startsWith('aws:'));
     assert.ok(awsResources.length > 30);
-    for (const r of awsResources) assert.match(r.provider ?? '', /[:$]pulumi:providers:aws::/, `${r.type} ${r.name} uses the tagged provider`);
+    for (const r of awsResources) assert.match(r.provider ?? '', /[:$]pulumi:providers:aws::/, `${r.type} ${r.name} uses a tagged provider`);
+    const elsewhere = awsResources.filter((r) => /-aws-us-east-1::/.test(r.provider ?? '')).map((r) => r.type);
+    assert.ok(elsewhere.length >= 2);
+    for (const type of elsewhere) assert.ok(['aws:cloudwatch/metricAlarm:MetricAlarm', 'aws:sns/topic:Topic', 'aws:sns/topicPolicy:TopicPolicy', 'aws:sns/topicSubscription:TopicSubscription'].includes(type), type);
+  });
+
+  test('a Route 53 check reads /health over HTTPS at the public URL and alarms in us-east-1; ALB errors and unhealthy targets alarm to the alerts topic', ({ run }) => {
+    const check = run.one(T.healthCheck);
+    assert.equal(`https://${input<string>(check, 'fqdn')}`, run.output('url'));
+    assert.deepEqual([input(check, 'type'), input(check, 'resourcePath'), input(check, 'searchString')], ['HTTPS_STR_MATCH', '/health', "OK I'm healthy"]);
+    const health = run.one(T.alarm, '-public-health');
+    assert.deepEqual(input(health, 'dimensions'), { HealthCheckId: idOf(check) });
+    assert.match(health.provider ?? '', /-aws-us-east-1::/);
+    for (const suffix of ['-alb-5xx', '-alb-unhealthy']) assert.deepEqual(input(run.one(T.alarm, suffix), 'alarmActions'), [run.output('alertTopicArn')], suffix);
+    assert.equal(run.ofType(T.alarm).some((a) => a.name.endsWith('-cloudfront-5xx')), !expected.domain);
+  });
+
+  test('Watchdog reaches a heartbeat topic of its own, and AMP logs its ruler and alert manager to a vended log group', ({ run }) => {
+    const definition = parse(input<string>(run.one(T.alertmanager), 'definition')) as { alertmanager_config: string };
+    const config = parse(definition.alertmanager_config) as { route: { routes: { receiver: string; matchers: string[] }[] }; receivers: { name: string; sns_configs: { topic_arn: string }[] }[] };
+    const watchdog = config.route.routes.find((r) => r.matchers.some((m) => m.includes('Watchdog')));
+    assert.equal(config.receivers.find((r) => r.name === watchdog?.receiver)?.sns_configs[0]?.topic_arn, run.output('heartbeatTopicArn'));
+    assert.notEqual(run.output('heartbeatTopicArn'), run.output('alertTopicArn'));
+    const workspace = run.one('aws:amp/workspace:Workspace');
+    assert.match(input<{ logGroupArn: string }>(workspace, 'loggingConfiguration').logGroupArn, /-amp-logs:\*$/);
+    assert.equal(input(run.one(T.logGroup, '-amp-logs'), 'name'), `/aws/vendedlogs/prometheus/${expected.stack}`);
   });
 
   test('every resource name (so every role name) is derived from the stack, so two stacks can share an account', ({ run }) => {
@@ -184,31 +220,32 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.ok(run.ofType(T.role).length >= 2);
   });
 
-  // awsx builds the subnets, NAT gateways and routes in its plugin, which mocks replace: the policy is
-  // asserted on what the VPC is asked for and on which of its subnet ids the ALB and tasks use.
-  test('the VPC spans the configured zones (at least two), each with a public subnet and a private or isolated one', ({ run }) => {
+  test('the VPC spans the configured zones (at least two, by zone ID), each with a public subnet and a private or isolated one', ({ run }) => {
     const vpc = run.one(T.vpc);
     assert.ok(expected.zones >= 2);
-    assert.equal(input(vpc, 'numberOfAvailabilityZones'), expected.zones);
     assert.equal(input(vpc, 'cidrBlock'), '10.0.0.0/16');
-    assert.equal(input(vpc, 'subnetStrategy'), 'Auto');
-    assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((spec) => spec.type), ['Public', expected.small ? 'Isolated' : 'Private']);
-    assert.equal(input<Record<string, string>>(vpc, 'tags')['pulumi:stack'], expected.stack);
+    const inner = expected.small ? 'isolated' : 'private';
+    const subnets = run.ofType(T.subnet);
+    assert.deepEqual(subnets.map((s) => s.name).sort(), [...subnetNames(expected, 'public'), ...subnetNames(expected, inner)].sort());
+    for (const s of subnets) assert.equal(input(s, 'vpcId'), idOf(vpc));
+    // Zone IDs from the mock's eu-west-1 (euw1-az1..3), in ID order.
+    assert.deepEqual([...new Set(subnets.map((s) => input<string>(s, 'availabilityZoneId')))].sort(), ['euw1-az1', 'euw1-az2', 'euw1-az3'].slice(0, expected.zones));
   });
 
   test(expected.small ? 'tasks run in the public subnets with public IPs (no NAT)' : 'tasks run in exactly the private subnets, one per zone, without public IPs', ({ run }) => {
     const networkConfiguration = input<{ assignPublicIp: boolean; subnets: string[] }>(run.one(T.service), 'networkConfiguration');
     assert.equal(networkConfiguration.assignPublicIp, expected.small === true);
-    assert.deepEqual(networkConfiguration.subnets, mockSubnetIds(expected.small ? 'Public' : 'Private', expected.zones));
+    assert.deepEqual(networkConfiguration.subnets, subnetIds(expected, expected.small ? 'public' : 'private'));
   });
 
   test(expected.domain ? 'the internet-facing ALB sits in the public subnets' : 'the ALB is internal, in subnets without a route from the internet; every group and target lives in the VPC', ({ run }) => {
     const alb = run.one(T.alb);
     assert.equal(input(alb, 'internal'), !expected.domain);
-    const subnetType = expected.domain ? 'Public' : expected.small ? 'Isolated' : 'Private';
-    assert.deepEqual(input(alb, 'subnets'), mockSubnetIds(subnetType, expected.zones));
-    for (const r of [...run.ofType(T.sg), run.one(T.targetGroup)]) assert.equal(input(r, 'vpcId'), MOCK_VPC_ID, r.name);
-    assert.equal(run.output('vpcId'), MOCK_VPC_ID);
+    const subnetKind = expected.domain ? 'public' : expected.small ? 'isolated' : 'private';
+    assert.deepEqual(input(alb, 'subnets'), subnetIds(expected, subnetKind));
+    const vpcId = idOf(run.one(T.vpc));
+    for (const r of [...run.ofType(T.sg), run.one(T.targetGroup)]) assert.equal(input(r, 'vpcId'), vpcId, r.name);
+    assert.equal(run.output('vpcId'), vpcId);
   });
 
   test('no security group of the tasks admits 0.0.0.0/0: only the load balancer reaches the app port', ({ run }) => {
@@ -229,10 +266,11 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     }
   });
 
-  // Issue 9, "Metrics off the public port": the collector scrapes a port nothing else can reach.
+  // The collector scrapes a port nothing else can reach.
   test('the collector scrapes 127.0.0.1 on the service\'s METRICS_PORT, which no target group, listener or security group exposes', ({ run }) => {
     const app = env(container(run, APP_CONTAINER));
     assert.equal(app.METRICS_PORT, String(METRICS_PORT));
+    assert.equal(app.METRICS_HOST, '127.0.0.1', 'the metrics listener binds loopback, where the collector scrapes');
     assert.notEqual(app.METRICS_PORT, app.PORT);
     const [scrape] = collectorConfigOf(run).receivers.prometheus.config.scrape_configs;
     assert.deepEqual(scrape?.static_configs[0]?.targets, [`127.0.0.1:${METRICS_PORT}`]);
@@ -289,7 +327,6 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.ok(Number(app.HEADERS_TIMEOUT_MS) > Number(app.KEEP_ALIVE_TIMEOUT_MS));
   });
 
-  // Issue 9 item 4.
   test('the ALB writes access logs to an encrypted, private bucket that expires them; deletion protection follows the stack', ({ run }) => {
     const alb = run.one(T.alb);
     const bucket = run.one(T.bucket, '-alb-logs');
@@ -341,7 +378,6 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.deepEqual(run.resources.filter((r) => r.type.startsWith('aws:ssm/') || r.type.startsWith('random:')).map((r) => r.name), []);
   });
 
-  // Issue 9 item 7.
   test('the collector is hardened: memory_limiter first, health_check extension the container health check uses', ({ run }) => {
     const collector = container(run, COLLECTOR_CONTAINER);
     assert.equal(collector.image, COLLECTOR_IMAGE);
@@ -367,7 +403,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
 
   test('Container Insights is on and logs are kept for a bounded time', ({ run }) => {
     assert.deepEqual(input(run.one(T.cluster), 'settings'), [{ name: 'containerInsights', value: 'enabled' }]);
-    assert.equal(input(run.one(T.logGroup), 'retentionInDays'), 30);
+    for (const group of run.ofType(T.logGroup)) assert.equal(input(group, 'retentionInDays'), 30, group.name);
   });
 
   test('autoscaling tracks CPU and requests per target within the configured bounds', ({ run }) => {
@@ -406,7 +442,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     for (const s of statements(run)) assert.notEqual(list(s.Action).join(), '*');
   });
 
-  // Contract 3.
+  // The bootstrap's deploy role creates roles only with the boundary, and attaches only the managed policies it lists.
   test('every IAM role carries the configured permissions boundary, and every managed policy attached is one the bootstrap allows', ({ run }) => {
     for (const role of run.ofType(T.role)) assert.equal(input(role, 'permissionsBoundary'), expected.boundary, role.name);
     const attachments = run.ofType(T.attachment);
@@ -414,7 +450,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     for (const attachment of attachments) assert.ok(STACK_MANAGED_POLICY_ARNS('aws').includes(input<string>(attachment, 'policyArn')), input(attachment, 'policyArn'));
   });
 
-  // Contract 2.
+  // CI reads these outputs after a deploy.
   test('the outputs CI reads exist: url, clusterName, serviceName, and the task definition the service runs', ({ run }) => {
     assert.equal(run.output('ampWorkspaceId'), 'ws-00000000-1111-2222-3333-444444444444');
     assert.equal(run.output('ampEndpoint'), MOCK_AMP_ENDPOINT);
@@ -448,7 +484,7 @@ cloudfront('viewers get https://<id>.cloudfront.net and plain HTTP is redirected
   assert.equal(run.ofType(T.certificate).length, 0);
 });
 
-// Issue 9 item 3: no shared secret to leak; the ALB has no public address at all.
+// No shared secret to leak: the ALB has no public address at all.
 cloudfront('CloudFront reaches the ALB through a VPC origin: no custom origin, no secret header, no public ALB', ({ run }) => {
   const vpcOrigin = run.one(T.vpcOrigin);
   const endpoint = input<{ arn: string; httpPort: number; originProtocolPolicy: string }>(vpcOrigin, 'vpcOriginEndpointConfig');
@@ -475,7 +511,7 @@ cloudfront('the ALB admits only the security group CloudFront creates for its VP
   assert.deepEqual([input(rule, 'fromPort'), input(rule, 'toPort')], [ORIGIN_HTTP_PORT, ORIGIN_HTTP_PORT]);
   for (const key of ['cidrIpv4', 'cidrIpv6', 'prefixListId']) assert.equal(input(rule, key), undefined, key);
   const lookup = run.result.calls.find((c) => c.token === 'aws:ec2/getSecurityGroup:getSecurityGroup');
-  assert.deepEqual(lookup?.inputs.filters, [{ name: 'group-name', values: [VPC_ORIGIN_SECURITY_GROUP] }, { name: 'vpc-id', values: [MOCK_VPC_ID] }]);
+  assert.deepEqual(lookup?.inputs.filters, [{ name: 'group-name', values: [VPC_ORIGIN_SECURITY_GROUP] }, { name: 'vpc-id', values: [idOf(run.one(T.vpc))] }]);
   assert.ok(run.resources.indexOf(run.one(T.vpcOrigin)) < run.resources.indexOf(rule));
 });
 
@@ -490,7 +526,7 @@ cloudfront('CloudFront caches nothing and hands the ALB every method, query stri
 });
 
 cloudfront('one NAT gateway for the VPC by default (the cost-aware choice); deletion protection off outside production', ({ run }) => {
-  assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'Single' });
+  assert.deepEqual(run.ofType(T.nat).map((n) => input(n, 'subnetId')), ['test-public-0-id']);
   assert.equal(input(run.one(T.alb), 'enableDeletionProtection'), false);
 });
 cloudfront.run();
@@ -528,7 +564,7 @@ domain('the validation and alias records live in the configured zone; the alias 
 });
 
 domain('natGateways: perAz gives every zone its own NAT gateway', ({ run }) => {
-  assert.deepEqual(input(run.one(T.vpc), 'natGateways'), { strategy: 'OnePerAz' });
+  assert.deepEqual(run.ofType(T.nat).map((n) => input(n, 'subnetId')).sort(), ['prod-public-0-id', 'prod-public-1-id', 'prod-public-2-id']);
 });
 
 domain('a stack named prod protects its load balancer and log bucket from deletion', ({ run }) => {
@@ -536,10 +572,10 @@ domain('a stack named prod protects its load balancer and log bucket from deleti
   assert.equal(input(run.one(T.bucket, '-alb-logs'), 'forceDestroy'), false);
 });
 
-domain('alertEmail subscribes that address to the alert topic', ({ run }) => {
-  const subscription = run.one(T.subscription);
-  assert.equal(input(subscription, 'protocol'), 'email');
-  assert.equal(input(subscription, 'endpoint'), 'oncall@example.com');
+domain('alertEmail subscribes that address to the alert topic, and to the us-east-1 topic of the edge alarms', ({ run }) => {
+  const subscriptions = run.ofType(T.subscription);
+  assert.deepEqual(subscriptions.map((s) => [input(s, 'protocol'), input(s, 'endpoint')]), [['email', 'oncall@example.com'], ['email', 'oncall@example.com']]);
+  assert.deepEqual(subscriptions.map((s) => input(s, 'topic')).sort(), [run.output('alertTopicArn'), arnOf(run.one('aws:sns/topic:Topic', '-edge-alerts'))].sort());
 });
 
 domain('the shutdown settings reach the container from one place', ({ run }) => {
@@ -550,14 +586,14 @@ domain('the shutdown settings reach the container from one place', ({ run }) => 
 });
 domain.run();
 
-const small = suite<{ run: ProgramRun }>('profile: small (issue 12)');
+const small = suite<{ run: ProgramRun }>('profile: small');
 small.before(async (context) => {
   context.run = await runs.small;
 });
 small('no NAT gateway; the internal ALB sits in isolated subnets of a VPC that still has public subnets (and so an internet gateway)', ({ run }) => {
-  const vpc = run.one(T.vpc);
-  assert.deepEqual(input(vpc, 'natGateways'), { strategy: 'None' });
-  assert.deepEqual(input<{ type: string }[]>(vpc, 'subnetSpecs').map((s) => s.type), ['Public', 'Isolated']);
+  assert.equal(run.ofType(T.nat).length, 0);
+  assert.equal(run.ofType('aws:ec2/internetGateway:InternetGateway').length, 1);
+  assert.deepEqual(input(run.one(T.alb), 'subnets'), ['small-isolated-0-id', 'small-isolated-1-id']);
 });
 small('one 0.25 vCPU / 0.5 GB ARM64 task on on-demand Fargate, and no Grafana unless asked for', ({ run }) => {
   const taskDefinition = run.one(T.taskDefinition);
@@ -587,7 +623,6 @@ small('the default profile is unchanged: on-demand Fargate, x86, 2 tasks of 0.5 
 });
 small.run();
 
-// Issue 9 item 2.
 const rollout = suite('collector configuration reaches running tasks');
 rollout('a new scrape interval makes a new task definition (so ECS rolls it out)', async () => {
   const [base, changed] = await Promise.all([runs.cloudfront, runs.scrape60]);
@@ -597,6 +632,32 @@ rollout('a new scrape interval makes a new task definition (so ECS rolls it out)
   assert.equal(collectorConfigOf(base).receivers.prometheus.config.global.scrape_interval, '15s');
 });
 rollout.run();
+
+// EC2 refuses a subnet that overlaps another in the VPC, and Pulumi creates replacements before it
+// deletes what they replace: every layout must keep its subnets apart from every other layout's.
+const layouts = suite('changing profile or availabilityZones on an existing stack');
+layouts('no subnet of one layout overlaps a subnet of another (default 2 zones, default 3 zones, small 2 zones)', async () => {
+  const blocks = async (run: Promise<ProgramRun>) => (await run).ofType(T.subnet).map((s) => input<string>(s, 'cidrBlock'));
+  const span = (cidr: string): [number, number] => {
+    const [address, mask] = cidr.split('/') as [string, string];
+    const start = address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+    return [start, start + 2 ** (32 - Number(mask)) - 1];
+  };
+  const all = [await blocks(runs.cloudfront), await blocks(runs.domain), await blocks(runs.small)];
+  assert.deepEqual(all.map((b) => b.length), [4, 6, 4]);
+  for (const [i, mine] of all.entries()) {
+    for (const theirs of all.slice(i + 1)) {
+      for (const a of mine) {
+        for (const b of theirs) {
+          const [a0, a1] = span(a);
+          const [b0, b1] = span(b);
+          assert.ok(a1 < b0 || b1 < a0, `${a} overlaps ${b}`);
+        }
+      }
+    }
+  }
+});
+layouts.run();
 
 const grafana = suite<{ run: ProgramRun }>('Amazon Managed Grafana');
 grafana.before(async (context) => {
@@ -615,7 +676,7 @@ grafana('the workspace uses IAM Identity Center by default, the role the program
   assert.match(String(run.output('grafanaUrl')), /^https:\/\/.+\.grafana-workspace\./);
 });
 
-// Issue 9 item 1: Grafana 12 has no SigV4 in the core plugin.
+// Grafana 12 has no SigV4 in the core plugin.
 grafana('Grafana 12: the AMP data source is the Amazon Managed Service for Prometheus plugin, signing with SigV4 as the workspace role', ({ run }) => {
   const datasource = run.one(T.datasource);
   assert.equal(input(datasource, 'uid'), DATASOURCE_UID);

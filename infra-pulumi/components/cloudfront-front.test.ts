@@ -28,4 +28,9 @@ test('a VPC origin on the internal ALB\'s HTTP listener; the ALB admits only Clo
   assert.deepEqual(inputOf<{ pathPattern: { values: string[] } }[]>(built.one(T.rule), 'conditions')[0]?.pathPattern.values, BLOCKED_PATHS);
   assert.match(await resolved(built.component.url), /^https:\/\//);
 });
+// The provider's default is 15 minutes, which VPC origins outlast (terraform-aws-modules/terraform-aws-cloudfront#163).
+test('the VPC origin waits 30 minutes to create, update and delete', async () => {
+  const built = await construct('cf2', () => new CloudFrontFront('cf2', { vpcId: 'vpc-1', priceClass: 'PriceClass_100', loadBalancer }), [T.vpcOrigin]);
+  assert.deepEqual(inputOf(built.one(T.vpcOrigin), 'timeouts'), { create: '30m', update: '30m', delete: '30m' });
+});
 test.run();

@@ -6,6 +6,7 @@
 // cannot get a certificate); viewers always get HTTPS.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { type Front, type FrontLoadBalancer } from './front';
 import { blockMetricsRule } from './load-balancer';
 
 /**
@@ -14,21 +15,23 @@ import { blockMetricsRule } from './load-balancer';
  * it up by this name and VPC; AWS's VPC origin guide names it).
  */
 export const VPC_ORIGIN_SECURITY_GROUP = 'CloudFront-VPCOrigins-Service-SG';
+/**
+ * Create, update and delete of a VPC origin can outlast the provider's 15-minute default; on a
+ * timeout the resource is tainted and replaced on the next run (terraform-aws-modules/
+ * terraform-aws-cloudfront#163). 30 minutes each, through the resource's own `timeouts` input (a
+ * plugin-framework resource: the bridge reads its timeouts from there, not from customTimeouts).
+ */
+export const VPC_ORIGIN_TIMEOUTS = { create: '30m', update: '30m', delete: '30m' } as const;
 /** The internal listener CloudFront's VPC origin connects to. */
 export const ORIGIN_HTTP_PORT = 80;
 
 export interface CloudFrontFrontArgs {
   vpcId: pulumi.Input<string>;
   priceClass: string;
-  loadBalancer: {
-    arn: pulumi.Input<string>;
-    dnsName: pulumi.Input<string>;
-    securityGroupId: pulumi.Input<string>;
-    targetGroupArn: pulumi.Input<string>;
-  };
+  loadBalancer: Omit<FrontLoadBalancer, 'zoneId'>;
 }
 
-export class CloudFrontFront extends pulumi.ComponentResource {
+export class CloudFrontFront extends pulumi.ComponentResource implements Front {
   public readonly url: pulumi.Output<string>;
   public readonly distributionId: pulumi.Output<string>;
   /** Listener, rules and ingress that must exist before ECS registers targets. */
@@ -54,7 +57,8 @@ export class CloudFrontFront extends pulumi.ComponentResource {
         originProtocolPolicy: 'http-only',
         originSslProtocols: { items: ['TLSv1.2'], quantity: 1 },
       },
-    }, { parent: this, dependsOn: [listener] });
+      timeouts: { ...VPC_ORIGIN_TIMEOUTS },
+    }, { parent: this, dependsOn: [listener], customTimeouts: { ...VPC_ORIGIN_TIMEOUTS } });
 
     // Exists only once the VPC origin does, so the lookup waits for it.
     const originGroup = aws.ec2.getSecurityGroupOutput({

@@ -3,6 +3,7 @@
 // the task definition (it holds no secret): a new scrape interval or a new AMP endpoint changes the
 // task definition and so rolls out, which a secret read from an unchanged SSM ARN never did.
 import { stringify } from 'yaml';
+import { LOOPBACK_ADDRESS } from './timeouts';
 
 /** The collector image; one place holds its exact version. */
 export const COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0';
@@ -19,7 +20,7 @@ export const SCRAPE_JOB_NAME = 'app';
  */
 export const COLLECTOR_HEALTH_CHECK_COMMAND: readonly string[] = ['CMD', '/healthcheck'];
 /** Where /healthcheck looks, hard-coded in the probe; the extension is pinned to it. */
-export const COLLECTOR_HEALTH_CHECK_ENDPOINT = '127.0.0.1:13133';
+export const COLLECTOR_HEALTH_CHECK_ENDPOINT = `${LOOPBACK_ADDRESS}:13133`;
 
 /** memory_limiter's ceiling, whatever the task size: far above what scraping one target needs. */
 export const COLLECTOR_MEMORY_LIMIT_MAX_MIB = 256;
@@ -65,8 +66,8 @@ export function collectorConfig(args: CollectorConfigArgs): string {
           scrape_configs: [{
             job_name: SCRAPE_JOB_NAME,
             metrics_path: '/metrics',
-            // 127.0.0.1, not localhost: "localhost" may resolve to ::1, where the service may not listen.
-            static_configs: [{ targets: [`127.0.0.1:${args.metricsPort}`] }],
+            // The address the service's metrics listener binds (METRICS_HOST in the task definition).
+            static_configs: [{ targets: [`${LOOPBACK_ADDRESS}:${args.metricsPort}`] }],
           }],
         },
       },

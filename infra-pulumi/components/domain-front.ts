@@ -3,6 +3,7 @@
 // record. No AAAA: the VPC and so the ALB are IPv4-only.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { type Front, type FrontLoadBalancer } from './front';
 import { blockMetricsRule } from './load-balancer';
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only. */
@@ -12,18 +13,14 @@ export interface DomainFrontArgs {
   domainName: string;
   /** The public Route 53 zone that holds domainName. */
   hostedZone: string;
-  loadBalancer: {
-    arn: pulumi.Input<string>;
-    dnsName: pulumi.Input<string>;
-    zoneId: pulumi.Input<string>;
-    securityGroupId: pulumi.Input<string>;
-    targetGroupArn: pulumi.Input<string>;
-  };
+  loadBalancer: FrontLoadBalancer;
 }
 
-export class DomainFront extends pulumi.ComponentResource {
+export class DomainFront extends pulumi.ComponentResource implements Front {
   public readonly url: pulumi.Output<string>;
   public readonly routing: pulumi.Resource[];
+  /** No CloudFront: the load balancer itself is public. */
+  public readonly distributionId = undefined;
 
   constructor(name: string, args: DomainFrontArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:DomainFront', name, {}, opts);

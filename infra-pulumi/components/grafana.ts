@@ -44,18 +44,29 @@ export function dashboardForDatasourceType(configJson: string, type: string): st
   return JSON.stringify(retype(JSON.parse(configJson), undefined), null, 2);
 }
 
-/** The AMG maximum; see tokenRotationName for how a deploy never holds an expired token. */
-const TOKEN_SECONDS_TO_LIVE = 30 * 24 * 60 * 60;
+/**
+ * How long the program's service-account token lives. Tokens rotate weekly (tokenRotationName), so 14
+ * days covers the rest of any week a token is minted in while leaving a copy of the state readable
+ * for at most two weeks (AMG allows up to 30 days).
+ */
+export const TOKEN_SECONDS_TO_LIVE = 14 * 24 * 60 * 60;
 
 /**
  * The service-account token's name carries the current week, so the first deploy of each week
- * mints a fresh 30-day token (create before delete) and the Grafana provider never holds an expired one.
+ * mints a fresh token (create before delete): whatever time passed since the last deploy, `pulumi up`
+ * never hands the Grafana provider an expired token.
  */
 export function tokenRotationName(now: Date): string {
   const weeks = Math.floor(now.getTime() / (7 * 24 * 60 * 60 * 1000));
   return `pulumi-week-${weeks}`;
 }
 
+/**
+ * The role of the program's token. Grafana's Editor role cannot add, edit or delete data sources
+ * (Grafana, "Roles and permissions": only Admin can), and the program provisions one, so Admin is the
+ * narrowest role that does the job. AMG service accounts take VIEWER, EDITOR or ADMIN.
+ */
+export const PROVISIONING_ROLE = 'ADMIN';
 export interface ManagedGrafanaArgs {
   region: string;
   authenticationProviders: readonly GrafanaAuthProvider[];
@@ -72,6 +83,65 @@ export interface ManagedGrafanaArgs {
   dashboardsDir: string;
 }
 
+/** The workspace's IAM role: assumed by AMG in this account, may query this stack's AMP workspace only. */
+function workspaceRole(name: string, args: ManagedGrafanaArgs, opts: pulumi.CustomResourceOptions): aws.iam.Role {
+  const account = aws.getCallerIdentityOutput({}, opts);
+  const role = stackRole(`${name}-grafana`, {
+    service: 'grafana.amazonaws.com',
+    condition: { StringEquals: { 'aws:SourceAccount': account.accountId } },
+    description: `Grafana workspace of ${name}: query its AMP workspace`,
+    permissionsBoundaryArn: args.permissionsBoundaryArn,
+  }, opts);
+  new aws.iam.RolePolicy(`${name}-grafana-query`, {
+    role: role.id,
+    policy: pulumi.jsonStringify({
+      Version: '2012-10-17',
+      Statement: [{
+        Sid: 'QueryOwnWorkspace',
+        Effect: 'Allow',
+        // ListRules and ListAlerts: Grafana's alerting pages read the AMP rules and alerts.
+        Action: ['aps:QueryMetrics', 'aps:GetSeries', 'aps:GetLabels', 'aps:GetMetricMetadata', 'aps:DescribeWorkspace', 'aps:ListRules', 'aps:ListAlerts'],
+        Resource: args.ampWorkspaceArn,
+      }],
+    }),
+  }, opts);
+  return role;
+}
+
+/**
+ * Options that tie a Grafana-side object to its workspace. A replaced workspace (a new auth provider,
+ * say) starts empty, so the object is replaced with it (replaceWith) rather than left recorded in
+ * state but absent; when the workspace is deleted, the object goes with it and Pulumi calls no Grafana
+ * API (deletedWith), so `pulumi destroy` never needs a live token. Deleted on its own otherwise: a
+ * dashboard removed from git is removed from Grafana.
+ */
+export function tiedTo(workspace: pulumi.Resource): Pick<pulumi.CustomResourceOptions, 'deletedWith' | 'replaceWith'> {
+  return { deletedWith: workspace, replaceWith: [workspace] };
+}
+
+/** The AMP data source and the dashboards of observability/grafana/dashboards/, through the workspace's Grafana API. */
+function provision(name: string, args: ManagedGrafanaArgs, dashboards: [string, string][], opts: pulumi.CustomResourceOptions): void {
+  const datasourceType = prometheusDatasourceType(args.grafanaVersion);
+  const datasource = new grafana.oss.DataSource(`${name}-amp`, {
+    type: datasourceType,
+    name: 'Prometheus',
+    uid: DATASOURCE_UID,
+    isDefault: true,
+    url: pulumi.output(args.prometheusEndpoint).apply((endpoint) => endpoint.replace(/\/+$/, '')),
+    jsonDataEncoded: JSON.stringify({
+      httpMethod: 'POST',
+      sigV4Auth: true,
+      // "Workspace IAM role" in the AMG console: the role above, no keys.
+      sigV4AuthType: 'ec2_iam_role',
+      sigV4Region: args.region,
+      timeInterval: `${args.scrapeIntervalSeconds}s`,
+    }),
+  }, opts);
+  for (const [dashboardName, configJson] of dashboards) {
+    new grafana.oss.Dashboard(`${name}-dashboard-${dashboardName}`, { configJson: dashboardForDatasourceType(configJson, datasourceType), overwrite: true }, { ...opts, dependsOn: [datasource] });
+  }
+}
+
 export class ManagedGrafana extends pulumi.ComponentResource {
   public readonly workspaceId: pulumi.Output<string>;
   public readonly url: pulumi.Output<string>;
@@ -79,30 +149,9 @@ export class ManagedGrafana extends pulumi.ComponentResource {
 
   constructor(name: string, args: ManagedGrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:ManagedGrafana', name, {}, opts);
-    if (args.authenticationProviders.length === 0) throw new Error('ManagedGrafana: at least one authentication provider is required.');
     const dashboards = readFolder(args.dashboardsDir, ['.json'], 'Grafana dashboards');
-    const account = aws.getCallerIdentityOutput({}, { parent: this });
 
-    const role = stackRole(`${name}-grafana`, {
-      service: 'grafana.amazonaws.com',
-      condition: { StringEquals: { 'aws:SourceAccount': account.accountId } },
-      description: `Grafana workspace of ${name}: query its AMP workspace`,
-      permissionsBoundaryArn: args.permissionsBoundaryArn,
-    }, { parent: this });
-    new aws.iam.RolePolicy(`${name}-grafana-query`, {
-      role: role.id,
-      policy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [{
-          Sid: 'QueryOwnWorkspace',
-          Effect: 'Allow',
-          // ListRules and ListAlerts: Grafana's alerting pages read the AMP rules and alerts.
-          Action: ['aps:QueryMetrics', 'aps:GetSeries', 'aps:GetLabels', 'aps:GetMetricMetadata', 'aps:DescribeWorkspace', 'aps:ListRules', 'aps:ListAlerts'],
-          Resource: args.ampWorkspaceArn,
-        }],
-      }),
-    }, { parent: this });
-
+    const role = workspaceRole(name, args, { parent: this });
     const workspace = new aws.grafana.Workspace(`${name}-grafana`, {
       accountAccessType: 'CURRENT_ACCOUNT',
       authenticationProviders: [...args.authenticationProviders],
@@ -117,6 +166,8 @@ export class ManagedGrafana extends pulumi.ComponentResource {
     }, { parent: this });
 
     for (const association of args.roleAssociations) {
+      // aws.grafana.RoleAssociation calls grafana:UpdatePermissions (create, delete) and
+      // grafana:ListPermissions (read); AMG assigns the users in IAM Identity Center on the caller's behalf.
       new aws.grafana.RoleAssociation(`${name}-grafana-${association.role.toLowerCase()}`, {
         workspaceId: workspace.id,
         role: association.role,
@@ -129,7 +180,7 @@ export class ManagedGrafana extends pulumi.ComponentResource {
     const serviceAccount = new aws.grafana.WorkspaceServiceAccount(`${name}-pulumi`, {
       workspaceId: workspace.id,
       name: 'pulumi',
-      grafanaRole: 'ADMIN',
+      grafanaRole: PROVISIONING_ROLE,
     }, { parent: this });
     const token = new aws.grafana.WorkspaceServiceAccountToken(`${name}-pulumi`, {
       workspaceId: workspace.id,
@@ -140,30 +191,7 @@ export class ManagedGrafana extends pulumi.ComponentResource {
 
     const url = pulumi.interpolate`https://${workspace.endpoint}`;
     const provider = new grafana.Provider(`${name}-grafana`, { url, auth: token.key }, { parent: this });
-    // Grafana-side objects die with the workspace; retaining them on delete means `pulumi destroy`
-    // never needs a live token.
-    const inWorkspace: pulumi.CustomResourceOptions = { parent: this, provider, retainOnDelete: true };
-
-    const datasourceType = prometheusDatasourceType(args.grafanaVersion);
-    const datasource = new grafana.oss.DataSource(`${name}-amp`, {
-      type: datasourceType,
-      name: 'Prometheus',
-      uid: DATASOURCE_UID,
-      isDefault: true,
-      url: pulumi.output(args.prometheusEndpoint).apply((endpoint) => endpoint.replace(/\/+$/, '')),
-      jsonDataEncoded: JSON.stringify({
-        httpMethod: 'POST',
-        sigV4Auth: true,
-        // "Workspace IAM role" in the AMG console: the role above, no keys.
-        sigV4AuthType: 'ec2_iam_role',
-        sigV4Region: args.region,
-        timeInterval: `${args.scrapeIntervalSeconds}s`,
-      }),
-    }, inWorkspace);
-
-    for (const [dashboardName, configJson] of dashboards) {
-      new grafana.oss.Dashboard(`${name}-dashboard-${dashboardName}`, { configJson: dashboardForDatasourceType(configJson, datasourceType), overwrite: true }, { ...inWorkspace, dependsOn: [datasource] });
-    }
+    provision(name, args, dashboards, { parent: this, provider, ...tiedTo(workspace) });
 
     this.workspaceId = workspace.id;
     this.url = url;

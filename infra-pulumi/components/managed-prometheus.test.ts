@@ -3,23 +3,91 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
+import { parse } from 'yaml';
 import { construct, inputOf, resolved } from '../testing/component';
-import { ManagedPrometheus } from './managed-prometheus';
+import { AMP_ERROR_FILTER, ampErrorsMetric, ManagedPrometheus } from './managed-prometheus';
 
-const T = { rules: 'aws:amp/ruleGroupNamespace:RuleGroupNamespace', subscription: 'aws:sns/topicSubscription:TopicSubscription', alertmanager: 'aws:amp/alertManagerDefinition:AlertManagerDefinition' };
+const T = {
+  rules: 'aws:amp/ruleGroupNamespace:RuleGroupNamespace',
+  subscription: 'aws:sns/topicSubscription:TopicSubscription',
+  alertmanager: 'aws:amp/alertManagerDefinition:AlertManagerDefinition',
+  workspace: 'aws:amp/workspace:Workspace',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
+  filter: 'aws:cloudwatch/logMetricFilter:LogMetricFilter',
+  alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+  topic: 'aws:sns/topic:Topic',
+  topicPolicy: 'aws:sns/topicPolicy:TopicPolicy',
+};
+const ALERTMANAGER = `route:
+  receiver: default
+  routes:
+    - matchers: ['alertname="Watchdog"']
+      receiver: heartbeat
+receivers: [{name: default}, {name: heartbeat}]
+`;
 
-const test = suite('ManagedPrometheus');
-test('one rule group namespace per rule file, named after it; no collector config of its own', async () => {
+function fixtureDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amp-rules-'));
   fs.writeFileSync(path.join(dir, 'alerts.yml'), 'groups: []\n');
   fs.writeFileSync(path.join(dir, 'recording.yaml'), 'groups: []\n');
   fs.writeFileSync(path.join(dir, 'README.md'), 'not a rule file\n');
+  fs.writeFileSync(path.join(dir, 'alertmanager.yml.txt'), ALERTMANAGER);
+  return dir;
+}
+const argsFor = (dir: string) => ({ region: 'eu-west-1', rulesDir: dir, alertmanagerFile: path.join(dir, 'alertmanager.yml.txt'), alertEmail: 'oncall@example.com', logRetentionDays: 30 });
+
+const test = suite('ManagedPrometheus');
+test('one rule group namespace per rule file, named after it; no collector config of its own', async () => {
+  const dir = fixtureDir();
   try {
-    const built = await construct('amp', () => new ManagedPrometheus('amp', { region: 'eu-west-1', rulesDir: dir, alertEmail: 'oncall@example.com' }), Object.values(T));
+    const built = await construct('amp', () => new ManagedPrometheus('amp', argsFor(dir)), Object.values(T));
     await resolved(built.component.alertTopicArn);
     assert.deepEqual(built.ofType(T.rules).map((r) => inputOf(r, 'name')).sort(), ['alerts', 'recording']);
     assert.equal(inputOf(built.one(T.subscription), 'endpoint'), 'oncall@example.com');
-    assert.deepEqual(built.resources.filter((r) => r.type.startsWith('aws:ssm/')), []);
+    assert.deepEqual(built.resources.filter((r) => r.type.startsWith('aws:ssm/')).map((r) => r.name), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Watchdog goes to a heartbeat topic of its own; other alerts to the alerts topic; both admit only this workspace and this account\'s alarms', async () => {
+  const dir = fixtureDir();
+  try {
+    const built = await construct('amp2', () => new ManagedPrometheus('amp2', argsFor(dir)), Object.values(T));
+    const [alertsArn, heartbeatArn] = [await resolved(built.component.alertTopicArn), await resolved(built.component.heartbeatTopicArn)];
+    assert.notEqual(alertsArn, heartbeatArn);
+    const definition = parse(parse(inputOf<string>(built.one(T.alertmanager), 'definition')).alertmanager_config) as { receivers: { name: string; sns_configs: { topic_arn: string }[] }[] };
+    assert.deepEqual(definition.receivers.map((r) => [r.name, r.sns_configs[0]?.topic_arn]), [['default', alertsArn], ['heartbeat', heartbeatArn]]);
+    const policies = built.ofType(T.topicPolicy).map((p) => JSON.parse(inputOf<string>(p, 'policy')) as { Statement: { Principal: { Service: string }; Action: string[]; Resource: string; Condition: { ArnLike: Record<string, string> } }[] });
+    assert.equal(policies.length, 2);
+    for (const policy of policies) {
+      assert.deepEqual(policy.Statement.map((s) => [s.Principal.Service, s.Action]), [['aps.amazonaws.com', ['sns:Publish']], ['cloudwatch.amazonaws.com', ['sns:Publish']]]);
+      assert.match(policy.Statement[0]?.Condition.ArnLike['aws:SourceArn'] ?? '', /^arn:aws:aps:.*:workspace\//);
+      assert.equal(policy.Statement[1]?.Condition.ArnLike['aws:SourceArn'], 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*');
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// AMP user guide, "Monitor Amazon Managed Service for Prometheus events with CloudWatch Logs".
+test('AMP writes its ruler and alert manager logs to a vended log group, and errors there raise an alarm to the alerts topic', async () => {
+  const dir = fixtureDir();
+  try {
+    const built = await construct('amp3', () => new ManagedPrometheus('amp3', argsFor(dir)), Object.values(T));
+    const alertsArn = await resolved(built.component.alertTopicArn);
+    const logGroup = built.one(T.logGroup);
+    assert.equal(inputOf(logGroup, 'name'), '/aws/vendedlogs/prometheus/amp3');
+    assert.equal(inputOf(logGroup, 'retentionInDays'), 30);
+    assert.deepEqual(inputOf(built.one(T.workspace), 'loggingConfiguration'), { logGroupArn: `${`arn:aws:cloudwatch:eu-west-1:123456789012:amp3-amp-logs`}:*` });
+    const filter = built.one(T.filter);
+    assert.equal(inputOf(filter, 'logGroupName'), '/aws/vendedlogs/prometheus/amp3');
+    assert.equal(inputOf(filter, 'pattern'), AMP_ERROR_FILTER);
+    assert.deepEqual(inputOf(filter, 'metricTransformation'), { namespace: 'ObservableService/amp3', name: 'AmpRulerAndAlertmanagerErrors', value: '1' });
+    const alarm = built.one(T.alarm);
+    assert.deepEqual([inputOf(alarm, 'namespace'), inputOf(alarm, 'metricName')], [ampErrorsMetric('amp3').namespace, 'AmpRulerAndAlertmanagerErrors']);
+    assert.deepEqual([inputOf(alarm, 'comparisonOperator'), inputOf(alarm, 'threshold')], ['GreaterThanThreshold', 0]);
+    assert.deepEqual(inputOf(alarm, 'alarmActions'), [alertsArn]);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

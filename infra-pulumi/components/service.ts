@@ -3,8 +3,47 @@
 // requests per target. Optionally on Fargate Spot (capacity providers instead of a launch type).
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { APP_CONTAINER } from './task-definition';
+import { APP_CONTAINER } from './container-definitions';
 import { APP_PORT } from './timeouts';
+
+/** A rule of the tasks' security group, as aws.vpc.SecurityGroup{Ingress,Egress}Rule takes it (less the group). */
+export interface SecurityGroupRule {
+  suffix: string;
+  description: string;
+  ipProtocol: string;
+  fromPort: number;
+  toPort: number;
+  referencedSecurityGroupId?: pulumi.Input<string>;
+  cidrIpv4?: string;
+}
+
+/**
+ * The tasks' rules: in, the app port from the load balancer's group only; out, HTTPS (image
+ * registry, AMP remote-write), through NAT or from public IPs. Nothing else, the metrics port least.
+ */
+export function taskSecurityGroupRules(loadBalancerSecurityGroupId: pulumi.Input<string>, publicTasks: boolean): { ingress: SecurityGroupRule[]; egress: SecurityGroupRule[] } {
+  return {
+    ingress: [{ suffix: 'from-alb', description: 'App port from the load balancer', ipProtocol: 'tcp', fromPort: APP_PORT, toPort: APP_PORT, referencedSecurityGroupId: loadBalancerSecurityGroupId }],
+    egress: [{
+      suffix: 'egress',
+      description: publicTasks ? 'HTTPS out: image registry, AMP remote-write' : 'HTTPS out through NAT: image registry, AMP remote-write',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: '0.0.0.0/0',
+    }],
+  };
+}
+
+export interface TargetTracking { suffix: string; predefinedMetricType: string; targetValue: number; resourceLabel?: pulumi.Input<string> }
+
+/** Target tracking on average CPU and on ALB requests per target (scale out after 60 s, in after 300 s). */
+export function scalingPolicies(cpuTargetPercent: number, requestsPerTargetPerMinute: number, requestCountResourceLabel: pulumi.Input<string>): TargetTracking[] {
+  return [
+    { suffix: 'cpu', predefinedMetricType: 'ECSServiceAverageCPUUtilization', targetValue: cpuTargetPercent },
+    { suffix: 'requests', predefinedMetricType: 'ALBRequestCountPerTarget', targetValue: requestsPerTargetPerMinute, resourceLabel: requestCountResourceLabel },
+  ];
+}
 
 export interface FargateServiceArgs {
   vpcId: pulumi.Input<string>;
@@ -36,7 +75,6 @@ export class FargateService extends pulumi.ComponentResource {
 
   constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super('observable-service:index:FargateService', name, {}, opts);
-    if (args.minTasks < 1 || args.minTasks > args.maxTasks) throw new Error(`FargateService: need 1 <= minTasks (${args.minTasks}) <= maxTasks (${args.maxTasks}).`);
 
     const cluster = new aws.ecs.Cluster(`${name}-cluster`, {
       settings: [{ name: 'containerInsights', value: 'enabled' }],
@@ -54,30 +92,9 @@ export class FargateService extends pulumi.ComponentResource {
       description: `Tasks of ${name}: the app port from the load balancer only`,
       tags: { Name: `${name}-task` },
     }, { parent: this });
-    new aws.vpc.SecurityGroupIngressRule(`${name}-task-from-alb`, {
-      securityGroupId: securityGroup.id,
-      description: 'App port from the load balancer',
-      ipProtocol: 'tcp',
-      fromPort: APP_PORT,
-      toPort: APP_PORT,
-      referencedSecurityGroupId: args.loadBalancerSecurityGroupId,
-    }, { parent: this });
-    new aws.vpc.SecurityGroupEgressRule(`${name}-task-egress`, {
-      securityGroupId: securityGroup.id,
-      description: args.publicTasks ? 'HTTPS out: image registry, AMP remote-write' : 'HTTPS out through NAT: image registry, AMP remote-write',
-      ipProtocol: 'tcp',
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: '0.0.0.0/0',
-    }, { parent: this });
-    new aws.vpc.SecurityGroupEgressRule(`${name}-alb-to-task`, {
-      securityGroupId: args.loadBalancerSecurityGroupId,
-      description: 'Load balancer to the app port of the tasks',
-      ipProtocol: 'tcp',
-      fromPort: APP_PORT,
-      toPort: APP_PORT,
-      referencedSecurityGroupId: securityGroup.id,
-    }, { parent: this });
+    const rules = taskSecurityGroupRules(args.loadBalancerSecurityGroupId, args.publicTasks);
+    for (const { suffix, ...rule } of rules.ingress) new aws.vpc.SecurityGroupIngressRule(`${name}-task-${suffix}`, { securityGroupId: securityGroup.id, ...rule }, { parent: this });
+    for (const { suffix, ...rule } of rules.egress) new aws.vpc.SecurityGroupEgressRule(`${name}-task-${suffix}`, { securityGroupId: securityGroup.id, ...rule }, { parent: this });
 
     const service = new aws.ecs.Service(`${name}-service`, {
       cluster: cluster.arn,
@@ -115,21 +132,20 @@ export class FargateService extends pulumi.ComponentResource {
       minCapacity: args.minTasks,
       maxCapacity: args.maxTasks,
     }, { parent: this });
-    const targetTracking = (policyName: string, predefinedMetricType: string, targetValue: number, resourceLabel?: pulumi.Input<string>) =>
-      new aws.appautoscaling.Policy(`${name}-${policyName}`, {
+    for (const policy of scalingPolicies(args.cpuTargetPercent, args.requestsPerTargetPerMinute, args.requestCountResourceLabel)) {
+      new aws.appautoscaling.Policy(`${name}-${policy.suffix}`, {
         policyType: 'TargetTrackingScaling',
         serviceNamespace: scalingTarget.serviceNamespace,
         scalableDimension: scalingTarget.scalableDimension,
         resourceId: scalingTarget.resourceId,
         targetTrackingScalingPolicyConfiguration: {
-          predefinedMetricSpecification: { predefinedMetricType, resourceLabel },
-          targetValue,
+          predefinedMetricSpecification: { predefinedMetricType: policy.predefinedMetricType, resourceLabel: policy.resourceLabel },
+          targetValue: policy.targetValue,
           scaleOutCooldown: 60,
           scaleInCooldown: 300,
         },
       }, { parent: this });
-    targetTracking('cpu', 'ECSServiceAverageCPUUtilization', args.cpuTargetPercent);
-    targetTracking('requests', 'ALBRequestCountPerTarget', args.requestsPerTargetPerMinute, args.requestCountResourceLabel);
+    }
 
     this.clusterName = cluster.name;
     this.serviceName = service.name;

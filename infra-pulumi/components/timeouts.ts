@@ -1,6 +1,17 @@
 // Ports and timeouts that must agree between the load balancer, the task definition and the service.
-// Kept in one file so a change to one side cannot silently break the other.
-import { MAX_STOP_TIMEOUT_SECONDS, STOP_TIMEOUT_MARGIN_SECONDS } from '../config';
+// Kept in one file so a change to one side cannot silently break the other. It imports nothing: the
+// stack configuration (config.ts) reads its limits from here.
+
+/** ECS stops a task with SIGKILL after stopTimeout; Fargate allows at most 120 s. */
+export const MAX_STOP_TIMEOUT_SECONDS = 120;
+/** Seconds between the service's own deadline (SHUTDOWN_TIMEOUT_MS) and ECS's SIGKILL. */
+export const STOP_TIMEOUT_MARGIN_SECONDS = 5;
+
+/**
+ * Where the metrics listener binds and the collector scrapes: the loopback interface the containers
+ * of a Fargate task share. 127.0.0.1, not localhost, which may resolve to ::1.
+ */
+export const LOOPBACK_ADDRESS = '127.0.0.1';
 
 /** The service's PORT: the only port the load balancer forwards to. */
 export const APP_PORT = 8080;
@@ -33,11 +44,10 @@ export const DEREGISTRATION_DELAY_SECONDS = 30;
 /** Target-group health check on /ready: a draining task is out of rotation within 2 x 10 s. */
 export const READINESS_INTERVAL_SECONDS = 10;
 
-/** ECS waits this long after SIGTERM before SIGKILL: the service's own deadline plus a margin. */
+/**
+ * ECS waits this long after SIGTERM before SIGKILL: the service's own deadline plus a margin. The
+ * stack configuration keeps shutdownTimeoutMs low enough for Fargate's 120 s maximum.
+ */
 export function stopTimeoutSeconds(shutdownTimeoutMs: number): number {
-  const seconds = Math.ceil(shutdownTimeoutMs / 1000) + STOP_TIMEOUT_MARGIN_SECONDS;
-  if (seconds > MAX_STOP_TIMEOUT_SECONDS) {
-    throw new Error(`stopTimeout ${seconds} s exceeds Fargate's maximum of ${MAX_STOP_TIMEOUT_SECONDS} s.`);
-  }
-  return seconds;
+  return Math.ceil(shutdownTimeoutMs / 1000) + STOP_TIMEOUT_MARGIN_SECONDS;
 }

@@ -26,9 +26,9 @@ alertmanager('routes Watchdog to the heartbeat receiver, never to the one people
   assert.is(receiverOf('alertname=Watchdog', 'severity=none'), 'heartbeat');
 });
 
-alertmanager('routes the service\'s pages and tickets to local-ui-only', () => {
-  assert.is(receiverOf('alertname=AppAvailabilityFastBurn', 'severity=critical', 'job=app'), 'local-ui-only');
-  assert.is(receiverOf('alertname=AppLatencySlowBurn', 'severity=warning', 'job=app'), 'local-ui-only');
+alertmanager('routes the service\'s pages and tickets to default', () => {
+  assert.is(receiverOf('alertname=AppAvailabilityFastBurn', 'severity=critical', 'job=app'), 'default');
+  assert.is(receiverOf('alertname=AppLatencySlowBurn', 'severity=warning', 'job=app'), 'default');
 });
 
 alertmanager.run();
