@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { type Server as HttpServer } from 'node:http';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -5,6 +7,7 @@ import { TOKENS } from '../di/tokens';
 import { type Clock } from '../clock';
 import { type RunningService, withService } from '../testing/harness';
 import { waitFor } from '../../../tests/support/wait';
+import { formatRequest, header, RawConnection } from '../../../tests/support/raw-http';
 
 /** Real time for durations; every sleep waits until the test releases its length in ms. */
 class GatedClock implements Clock {
@@ -149,6 +152,62 @@ order('SHUTDOWN_TIMEOUT_MS counts from the signal, readiness delay included: it 
     assert.equal(exits, [1]);
     assert.is(await inFlight, 'dropped');
     await idleMetrics.closedByServer('the metrics listener to drop its connection at the deadline');
+  }),
+);
+
+/** A connection the service has accepted (its 'connection' event fired) and on which nothing is written yet. */
+async function acceptedConnection(service: RunningService): Promise<RawConnection> {
+  const accepted = once(service.server.server as HttpServer, 'connection');
+  const { connection, errorCode } = await RawConnection.connect(service.port);
+  if (connection === undefined) throw new Error(`connect failed: ${errorCode ?? ''}`);
+  await accepted;
+  return connection;
+}
+
+order('a connection accepted before the listener closed gets its first request answered, though it arrives after', () =>
+  withDrain({ shutdownTimeoutMs: 60_000 }, async ({ service, clock, exits, shutdown }) => {
+    const connection = await acceptedConnection(service);
+    const done = shutdown('SIGTERM');
+    clock.release(DELAY_MS);
+    await refused(service.port, 'the main listener to refuse connections');
+    const result = await connection.send(formatRequest({ method: 'GET', target: '/health' }, { keepAlive: true }), 'GET', 10_000);
+    assert.is(result.outcome, 'complete', `${result.outcome} ${result.errorCode ?? ''}`);
+    assert.is(result.response?.status, 200);
+    assert.is(header(result.response, 'connection'), 'close', 'the answer during a drain closes the connection');
+    await done;
+    assert.equal(exits, [0]);
+  }),
+);
+
+order('a connection made in the same turn as the delay ends is accepted and answered, not reset from the accept queue', () =>
+  withDrain({ shutdownTimeoutMs: 60_000 }, async ({ service, clock, exits, shutdown }) => {
+    const done = shutdown('SIGTERM');
+    // The connect and the end of the delay in one turn: the kernel queues the connection before the listener may close.
+    const socket = connect(service.port, '127.0.0.1');
+    socket.write(formatRequest({ method: 'GET', target: '/health' }, { keepAlive: false }));
+    clock.release(DELAY_MS);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = await new Promise<string>((resolve) => {
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      socket.once('close', () => resolve('closed'));
+    });
+    const answer = Buffer.concat(received).toString('latin1');
+    assert.match(answer, /^HTTP\/1\.1 200 /, `${ended}: ${JSON.stringify(answer.slice(0, 80))}`);
+    await done;
+    assert.equal(exits, [0]);
+  }),
+);
+
+order('a connection that never sends a request does not hold the drain to its deadline: it is closed, exit 0', () =>
+  // Without the grace's end, only the deadline would close it: exit 1 after 10 s.
+  withDrain({ shutdownTimeoutMs: 10_000 }, async ({ service, clock, exits, shutdown }) => {
+    const connection = await acceptedConnection(service);
+    const done = shutdown('SIGTERM');
+    clock.release(DELAY_MS);
+    await done;
+    assert.equal(exits, [0]);
+    await waitFor('the silent connection to be closed', async () => (connection.isClosed ? true : undefined), { deadlineMs: 10_000, intervalMs: 20 });
   }),
 );
 

@@ -5,6 +5,7 @@ import { TOKENS } from '../di/tokens';
 import { type Config } from '../config';
 import { type Clock } from '../clock';
 import { type Readiness } from './readiness';
+import { acceptQueued, ConnectionTracker } from './connections';
 
 export type Exit = (code: number) => void;
 
@@ -19,6 +20,8 @@ const IDLE_SWEEP_MS = 100;
 @injectable()
 export class GracefulShutdown {
   private started = false;
+  /** Installed before the servers listen, so every connection is known when the drain starts. */
+  private readonly trackers: readonly ConnectionTracker[];
 
   constructor(
     @inject(TOKENS.Config) private readonly config: Config,
@@ -27,7 +30,9 @@ export class GracefulShutdown {
     @inject(TOKENS.HttpServers) private readonly servers: readonly HttpServer[],
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Exit) private readonly exit: Exit,
-  ) {}
+  ) {
+    this.trackers = servers.map((server) => new ConnectionTracker(server, () => clock.now()));
+  }
 
   /** Idempotent: a second signal during the drain changes nothing. */
   async shutdown(signal: string): Promise<void> {
@@ -45,6 +50,8 @@ export class GracefulShutdown {
     this.logger.info({ signal, shutdownDelayMs }, 'shutdown: readiness is 503, draining');
     await this.clock.sleep(shutdownDelayMs);
 
+    // Whatever the kernel has queued is accepted and served; close() would have it reset.
+    await acceptQueued(this.trackers);
     const closed = Promise.all(
       this.servers.map(
         (server) =>
@@ -56,7 +63,7 @@ export class GracefulShutdown {
     );
     this.logger.info('shutdown: no longer accepting connections');
     const closeIdle = (): void => {
-      for (const server of this.servers) server.closeIdleConnections();
+      for (const tracker of this.trackers) tracker.closeIdle();
     };
     const sweep = setInterval(closeIdle, IDLE_SWEEP_MS);
     closeIdle();
