@@ -7,7 +7,7 @@ import { parseExposition } from '../../tests/support/exposition';
 /**
  * Spellings of /metrics a load balancer's literal path rule does not match but a router may
  * resolve to it: percent-encoding, dot segments, doubled slashes, case, a trailing slash, query,
- * fragment and absolute-form (issue 9 found the first seven answered with the exposition).
+ * fragment and absolute-form (before the metrics listener, a router resolved the first seven to the exposition).
  */
 const SPELLINGS = [
   '/metrics',
