@@ -83,6 +83,7 @@ parsing('METRICS_HOST: HOST\'s value by default, its own address when set, only 
   const both = loadConfig({ HOST: '0.0.0.0', METRICS_PORT: '9464', METRICS_HOST: '127.0.0.1' });
   assert.equal([both.host, both.metricsHost], ['0.0.0.0', '127.0.0.1']);
   assert.is(configError({ METRICS_PORT: '9464', METRICS_HOST: '[::1]' }).variable, 'METRICS_HOST');
+  assert.is(configError({ HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' }).variable, 'METRICS_HOST', 'even equal to HOST, it means nothing without METRICS_PORT');
   const alone = configError({ METRICS_HOST: '127.0.0.1' });
   assert.is(alone.message, 'METRICS_HOST must be unset while METRICS_PORT is unset (/metrics is then served on HOST:PORT); got "127.0.0.1"');
 });

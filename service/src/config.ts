@@ -158,11 +158,12 @@ function orderError(name: VariableName, relation: string, other: VariableName, b
 /** Reads and validates the environment once; the result is frozen and injected as a value. */
 export function loadConfig(env: Env): Config {
   const host = read(env, 'HOST');
+  const metricsHost = read(env, 'METRICS_HOST');
   const config: Config = {
     port: read(env, 'PORT'),
     metricsPort: read(env, 'METRICS_PORT'),
     host,
-    metricsHost: read(env, 'METRICS_HOST') ?? host,
+    metricsHost: metricsHost ?? host,
     logLevel: read(env, 'LOG_LEVEL'),
     shutdownDelayMs: read(env, 'SHUTDOWN_DELAY_MS'),
     shutdownTimeoutMs: read(env, 'SHUTDOWN_TIMEOUT_MS'),
@@ -173,8 +174,8 @@ export function loadConfig(env: Env): Config {
     gitRevision: read(env, 'GIT_REVISION'),
   };
   // Without METRICS_PORT, /metrics is on HOST:PORT: an address meant for it alone would be silently ignored.
-  if (config.metricsPort === undefined && config.metricsHost !== host) {
-    throw new ConfigError('METRICS_HOST', 'unset while METRICS_PORT is unset (/metrics is then served on HOST:PORT)', config.metricsHost);
+  if (config.metricsPort === undefined && metricsHost !== undefined) {
+    throw new ConfigError('METRICS_HOST', 'unset while METRICS_PORT is unset (/metrics is then served on HOST:PORT)', metricsHost);
   }
   if (config.metricsPort === config.port) {
     throw new ConfigError('METRICS_PORT', `different from PORT (${config.port})`, String(config.metricsPort));
