@@ -14,7 +14,8 @@ const IDLE_SWEEP_MS = 100;
 
 /**
  * The order that loses no request behind a load balancer: readiness 503, wait for the
- * balancer to notice, stop accepting, let in-flight requests finish, exit 0 before the deadline.
+ * balancer to notice, accept what the kernel has queued and stop accepting, let in-flight
+ * requests finish, exit 0 before the deadline (which counts from the signal, the delay included).
  * Every listener goes through each step together, so a scrape on the metrics port sees the drain too.
  */
 @injectable()
