@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_VARIABLES, type ConfigVariable } from './config';
+import { MAX_BODY_BYTES, MAX_HEADER_SIZE, MAX_URL_LENGTH } from './http/limits';
 
 /** docs/configuration.md, from service/src (or service/dist, were it ever built). */
 export const CONFIGURATION_DOC = path.join(__dirname, '..', '..', 'docs', 'configuration.md');
@@ -37,8 +38,9 @@ export function renderConfigurationDoc(): string {
     'A bad value stops start-up with exit code 2 and one line on stderr, for example',
     '`configuration error: PORT must be an integer from 0 to 65535; got "eighty"`. A port already in use, or an',
     'address the host does not have, stops the service with one `fatal` log line, `cannot listen`, naming host and',
-    'port (exit code 1). Limits that are not settings: URLs up to 2048 bytes, headers up to 8 KiB, JSON bodies up',
-    'to 16 KiB.',
+    'port (exit code 1). Limits that are not settings: URLs up to ' +
+      `${MAX_URL_LENGTH} bytes, headers up to ${MAX_HEADER_SIZE / 1024} KiB, JSON bodies up to ${MAX_BODY_BYTES / 1024} KiB`,
+    '(errors: [errors.md](errors.md)).',
     '',
   ].join('\n');
 }

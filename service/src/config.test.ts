@@ -16,7 +16,7 @@ function configError(env: Record<string, string>): ConfigError {
 // proven once, for every variable, by tests/resilience/config-faults.test.ts.
 const parsing = suite('config parsing');
 
-parsing('defaults', () => {
+parsing('defaults: the whole config a bare environment gets', () => {
   const config = loadConfig({});
   assert.equal(
     { ...config, appVersion: undefined },
@@ -24,6 +24,7 @@ parsing('defaults', () => {
       port: 8080,
       metricsPort: undefined,
       host: '0.0.0.0',
+      metricsHost: '0.0.0.0',
       logLevel: 'info',
       shutdownDelayMs: 5_000,
       shutdownTimeoutMs: 20_000,
@@ -36,6 +37,13 @@ parsing('defaults', () => {
   );
   assert.match(config.appVersion, /^\d+\.\d+\.\d+/);
   assert.ok(Object.isFrozen(config));
+});
+
+parsing('the default timeouts outlast an AWS load balancer and keep the drain inside the deadline', () => {
+  const config = loadConfig({});
+  // AWS ALB idle timeout: 60 s (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#connection-idle-timeout).
+  assert.ok(config.keepAliveTimeoutMs > 60_000, 'Node must not close a socket the load balancer still reuses');
+  assert.ok(config.shutdownDelayMs < config.shutdownTimeoutMs);
 });
 
 parsing('values from the environment', () => {
@@ -69,6 +77,17 @@ parsing('timeouts: keep-alive < headers <= request, or start-up names the one ou
   assert.is(equal.requestTimeoutMs, equal.headersTimeoutMs);
 });
 
+parsing('METRICS_HOST: HOST\'s value by default, its own address when set, only with METRICS_PORT', () => {
+  assert.is(loadConfig({ HOST: '::', METRICS_PORT: '9464' }).metricsHost, '::');
+  assert.is(loadConfig({ HOST: '::', METRICS_PORT: '9464', METRICS_HOST: '' }).metricsHost, '::', 'empty reads as unset');
+  const both = loadConfig({ HOST: '0.0.0.0', METRICS_PORT: '9464', METRICS_HOST: '127.0.0.1' });
+  assert.equal([both.host, both.metricsHost], ['0.0.0.0', '127.0.0.1']);
+  assert.is(configError({ METRICS_PORT: '9464', METRICS_HOST: '[::1]' }).variable, 'METRICS_HOST');
+  assert.is(configError({ HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' }).variable, 'METRICS_HOST', 'even equal to HOST, it means nothing without METRICS_PORT');
+  const alone = configError({ METRICS_HOST: '127.0.0.1' });
+  assert.is(alone.message, 'METRICS_HOST must be unset while METRICS_PORT is unset (/metrics is then served on HOST:PORT); got "127.0.0.1"');
+});
+
 parsing('METRICS_PORT: unset by default, an integer 1-65535 when set, never the same as PORT', () => {
   assert.is(loadConfig({ METRICS_PORT: '' }).metricsPort, undefined);
   assert.is(loadConfig({ METRICS_PORT: '9464' }).metricsPort, 9464);
@@ -92,43 +111,47 @@ parsing.run();
 
 const variables = suite('CONFIG_VARIABLES, the list tests and docs read');
 
-/** Config property of each variable, to compare the documented defaults with what loadConfig does. */
-const PROPERTY: Readonly<Record<string, keyof Config>> = {
-  PORT: 'port',
-  METRICS_PORT: 'metricsPort',
-  HOST: 'host',
-  LOG_LEVEL: 'logLevel',
-  SHUTDOWN_DELAY_MS: 'shutdownDelayMs',
-  SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
-  KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
-  HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
-  REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
-  APP_VERSION: 'appVersion',
-  GIT_REVISION: 'gitRevision',
-};
-
-variables('one entry per Config property, each read from its variable', () => {
-  assert.equal(CONFIG_VARIABLES.map(({ name }) => name).sort(), Object.keys(PROPERTY).sort());
-  assert.equal(Object.values(PROPERTY).sort(), Object.keys(loadConfig({})).sort());
+variables('each listed variable moves its own setting and no other', () => {
+  // A value each variable accepts and that differs from its default (METRICS_HOST needs METRICS_PORT).
+  const changed: Readonly<Record<string, string>> = {
+    PORT: '9000',
+    METRICS_PORT: '9465',
+    HOST: '127.0.0.1',
+    METRICS_HOST: '::1',
+    LOG_LEVEL: 'debug',
+    SHUTDOWN_DELAY_MS: '1000',
+    SHUTDOWN_TIMEOUT_MS: '30000',
+    KEEP_ALIVE_TIMEOUT_MS: '61000',
+    HEADERS_TIMEOUT_MS: '67000',
+    REQUEST_TIMEOUT_MS: '95000',
+    APP_VERSION: '9.9.9',
+    GIT_REVISION: 'abc123',
+  };
+  assert.equal(CONFIG_VARIABLES.map(({ name }) => name).sort(), Object.keys(changed).sort());
+  const defaults = loadConfig({});
+  const base = { METRICS_PORT: '9464' };
+  const reference = loadConfig(base);
+  for (const { name } of CONFIG_VARIABLES) {
+    const config = loadConfig({ ...base, [name]: changed[name] ?? '' });
+    const differing = (Object.keys(config) as Array<keyof Config>).filter((key) => config[key] !== reference[key]);
+    // HOST also moves METRICS_HOST, which follows it when unset.
+    assert.ok(differing.length >= 1 && differing.length <= (name === 'HOST' ? 2 : 1), `${name}: ${differing.join(', ')}`);
+  }
+  assert.is(defaults.metricsPort, undefined);
 });
 
-variables('the documented defaults are the defaults', () => {
-  const defaults = loadConfig({});
+variables('a documented default, set explicitly, changes nothing', () => {
+  const unset = loadConfig({});
   for (const { name, default: documented } of CONFIG_VARIABLES) {
-    if (name === 'APP_VERSION') continue;
-    // An unset optional variable has no value, only a sentence saying what unset means.
-    if (name === 'METRICS_PORT') {
-      assert.is(defaults.metricsPort, undefined);
-      assert.match(documented, /^unset: /);
-      continue;
-    }
-    assert.is(String(defaults[PROPERTY[name] as keyof Config]), documented, name);
+    // These three document a sentence, not a value.
+    if (['APP_VERSION', 'METRICS_PORT', 'METRICS_HOST'].includes(name)) continue;
+    assert.equal(loadConfig({ [name]: documented }), unset, name);
   }
 });
 
 variables('a value it does not accept fails with the documented "accepts"', () => {
   for (const { name, accepts } of CONFIG_VARIABLES) {
-    const err = configError({ [name]: 'not valid!' });
+    const err = configError({ METRICS_PORT: '9464', [name]: 'not valid!' });
     assert.is(err.variable, name);
     assert.ok(err.message.startsWith(`${name} must be ${accepts}; got `), err.message);
   }

@@ -9,6 +9,8 @@ export interface Config {
   /** Port of the listener that alone serves /metrics (same host); undefined: /metrics is on `port`. */
   readonly metricsPort: number | undefined;
   readonly host: string;
+  /** Address of the metrics listener (METRICS_PORT); HOST's value unless METRICS_HOST says otherwise. */
+  readonly metricsHost: string;
   readonly logLevel: LogLevel;
   /** Readiness reports 503 for this long before the server stops accepting connections. */
   readonly shutdownDelayMs: number;
@@ -59,6 +61,11 @@ function integer(fallback: number, min: number, max: number, description: string
   };
 }
 
+/** A value whose default is another variable's value: unset reads as undefined here and is filled in by loadConfig. */
+function sameAs<T>(variable: Variable<T>, other: string, description: string): Variable<T | undefined> {
+  return { ...variable, description, defaultText: `the value of ${other}`, fallback: () => undefined };
+}
+
 /** An integer with no default: unset means the feature is off. */
 function optionalInteger(min: number, max: number, defaultText: string, description: string): Variable<number | undefined> {
   return { ...integer(0, min, max, description), defaultText, fallback: () => undefined };
@@ -88,6 +95,9 @@ const DAY_MS = 86_400_000;
 const LABEL_VALUE = /^[\w.+:/-]{1,128}$/;
 const LABEL_ACCEPTS = '1-128 characters of [A-Za-z0-9_.+:/-]';
 
+// No brackets: listen() takes "::1", and looks "[::1]" up as a host name that does not exist.
+const HOST = text(() => '0.0.0.0', '0.0.0.0', /^[\w.:-]{1,253}$/, 'a host name or IP address', 'address to listen on; an IPv6 address without brackets (::1)');
+
 /** Every variable the service reads. The timeouts keep KEEP_ALIVE < HEADERS <= REQUEST (checked below). */
 const VARIABLES = {
   PORT: integer(8080, 0, 65_535, 'TCP port to listen on (0: any free port)'),
@@ -95,13 +105,17 @@ const VARIABLES = {
     1,
     65_535,
     'unset: /metrics is served on PORT',
-    'when set, /metrics is served only by a second listener on this port (same HOST; must differ from PORT) and every spelling of it on PORT is a 404; the cloud and Fly set 9464',
+    'when set, /metrics is served only by a second listener on METRICS_HOST:METRICS_PORT (must differ from PORT) and every spelling of it on PORT is a 404; the cloud and Fly set 9464',
   ),
-  // No brackets: listen() takes "::1", and looks "[::1]" up as a host name that does not exist.
-  HOST: text(() => '0.0.0.0', '0.0.0.0', /^[\w.:-]{1,253}$/, 'a host name or IP address', 'address to listen on; an IPv6 address without brackets (::1)'),
+  HOST,
+  METRICS_HOST: sameAs(
+    HOST,
+    'HOST',
+    'address the METRICS_PORT listener binds, only with METRICS_PORT set; 127.0.0.1 keeps /metrics to the host or task (the ECS task definition sets it, its collector scrapes over the shared loopback)',
+  ),
   LOG_LEVEL: oneOf('info', LOG_LEVELS, 'lowest level logged (JSON lines on stdout)'),
   SHUTDOWN_DELAY_MS: integer(5_000, 0, 600_000, 'after SIGTERM/SIGINT, how long /ready answers 503 before the server stops accepting; less than SHUTDOWN_TIMEOUT_MS'),
-  SHUTDOWN_TIMEOUT_MS: integer(20_000, 1, 600_000, "hard deadline from the signal to exit; open connections are dropped then (on ECS, the task's stopTimeout is this plus a margin)"),
+  SHUTDOWN_TIMEOUT_MS: integer(20_000, 1, 600_000, "hard deadline from the signal to exit, SHUTDOWN_DELAY_MS included; open connections are dropped then and the exit code is 1 (on ECS, the task's stopTimeout is this plus a margin)"),
   KEEP_ALIVE_TIMEOUT_MS: integer(65_000, 1, DAY_MS, 'idle keep-alive connections close after this; above a load balancer idle timeout (AWS ALB: 60 s)'),
   HEADERS_TIMEOUT_MS: integer(66_000, 1, DAY_MS, 'bound on receiving request headers; greater than KEEP_ALIVE_TIMEOUT_MS'),
   REQUEST_TIMEOUT_MS: integer(90_000, 1, DAY_MS, 'bound on receiving a whole request; at least HEADERS_TIMEOUT_MS'),
@@ -143,10 +157,13 @@ function orderError(name: VariableName, relation: string, other: VariableName, b
 
 /** Reads and validates the environment once; the result is frozen and injected as a value. */
 export function loadConfig(env: Env): Config {
+  const host = read(env, 'HOST');
+  const metricsHost = read(env, 'METRICS_HOST');
   const config: Config = {
     port: read(env, 'PORT'),
     metricsPort: read(env, 'METRICS_PORT'),
-    host: read(env, 'HOST'),
+    host,
+    metricsHost: metricsHost ?? host,
     logLevel: read(env, 'LOG_LEVEL'),
     shutdownDelayMs: read(env, 'SHUTDOWN_DELAY_MS'),
     shutdownTimeoutMs: read(env, 'SHUTDOWN_TIMEOUT_MS'),
@@ -156,6 +173,10 @@ export function loadConfig(env: Env): Config {
     appVersion: read(env, 'APP_VERSION'),
     gitRevision: read(env, 'GIT_REVISION'),
   };
+  // Without METRICS_PORT, /metrics is on HOST:PORT: an address meant for it alone would be silently ignored.
+  if (config.metricsPort === undefined && metricsHost !== undefined) {
+    throw new ConfigError('METRICS_HOST', 'unset while METRICS_PORT is unset (/metrics is then served on HOST:PORT)', metricsHost);
+  }
   if (config.metricsPort === config.port) {
     throw new ConfigError('METRICS_PORT', `different from PORT (${config.port})`, String(config.metricsPort));
   }

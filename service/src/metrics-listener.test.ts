@@ -7,7 +7,7 @@ import { parseExposition } from '../../tests/support/exposition';
 /**
  * Spellings of /metrics a load balancer's literal path rule does not match but a router may
  * resolve to it: percent-encoding, dot segments, doubled slashes, case, a trailing slash, query,
- * fragment and absolute-form (issue 9 found the first seven answered with the exposition).
+ * fragment and absolute-form (before the metrics listener, a router resolved the first seven to the exposition).
  */
 const SPELLINGS = [
   '/metrics',
@@ -47,7 +47,7 @@ separate('the main port answers 404 JSON to every spelling of /metrics, GET and 
         assert.is(header(response, 'content-type'), 'application/json; charset=utf-8', `${method} ${target}`);
         if (method === 'GET') {
           const body = response?.body.toString('utf8') ?? '';
-          assert.equal(JSON.parse(body), { error: 'not found' }, `${method} ${target}: ${body.slice(0, 120)}`);
+          assert.equal(JSON.parse(body), { code: 'NOT_FOUND', error: 'not found' }, `${method} ${target}: ${body.slice(0, 120)}`);
         }
       }
     }
@@ -69,7 +69,7 @@ separate('the metrics port serves GET and HEAD /metrics and 404s everything else
     for (const target of ['/', '/health', '/ready', '/api/work', '/api/work?size=1', '/nope']) {
       const { response } = await rawRequest(port, request('GET', target));
       assert.is(response?.status, 404, target);
-      assert.equal(JSON.parse(response?.body.toString('utf8') ?? ''), { error: 'not found' }, target);
+      assert.equal(JSON.parse(response?.body.toString('utf8') ?? ''), { code: 'NOT_FOUND', error: 'not found' }, target);
     }
   }),
 );

@@ -54,7 +54,7 @@ endpoints('GET /api/work sleeps, hashes and counts; an injected failure is a 500
   await withService({ override }, async (service) => {
     const failed = await fetch(`${service.base}/api/work?latency_ms=40&error_rate=0.5&size=3`);
     assert.is(failed.status, 500);
-    assert.equal(await failed.json(), { error: 'injected failure' });
+    assert.equal(await failed.json(), { code: 'INJECTED_FAILURE', error: 'injected failure' });
     const ok = await fetch(`${service.base}/api/work?latency_ms=40&error_rate=0.5&size=3`);
     assert.is(ok.status, 200);
     const body = (await ok.json()) as { latency_ms: number; size: number; digest: string };
@@ -85,7 +85,7 @@ endpoints('POST /api/work takes a JSON body with the same parameters', () =>
       body: JSON.stringify({ latency_ms: -1 }),
     });
     assert.is(bad.status, 400);
-    assert.equal(await bad.json(), { error: 'latency_ms must be an integer from 0 to 5000', parameter: 'latency_ms' });
+    assert.equal(await bad.json(), { code: 'INVALID_PARAMETER', error: 'latency_ms must be an integer from 0 to 5000', parameter: 'latency_ms' });
   }),
 );
 
@@ -93,11 +93,11 @@ endpoints('unknown route -> 404 JSON; wrong method -> 405 with Allow', () =>
   withService({}, async (service) => {
     const missing = await fetch(`${service.base}/nope?x=1`);
     assert.is(missing.status, 404);
-    assert.equal(await missing.json(), { error: 'not found' });
+    assert.equal(await missing.json(), { code: 'NOT_FOUND', error: 'not found' });
     const wrong = await fetch(`${service.base}/health`, { method: 'DELETE' });
     assert.is(wrong.status, 405);
     assert.is(wrong.headers.get('allow'), 'GET, HEAD');
-    assert.equal(await wrong.json(), { error: 'method not allowed' });
+    assert.equal(await wrong.json(), { code: 'METHOD_NOT_ALLOWED', error: 'method not allowed' });
   }),
 );
 
@@ -134,7 +134,7 @@ endpoints('a handler exception -> 500 JSON, logged once with the request id, sti
     async (service) => {
       const res = await fetch(`${service.base}/test/throws`, { headers: { 'x-request-id': 'boom-1' } });
       assert.is(res.status, 500);
-      assert.equal(await res.json(), { error: 'internal error' });
+      assert.equal(await res.json(), { code: 'INTERNAL', error: 'internal error' });
       const errors = service.logs.filter((line) => line.level === 'error');
       assert.is(errors.length, 1);
       assert.is(errors[0]?.requestId, 'boom-1');

@@ -5,8 +5,9 @@ import { type Clock } from './clock';
 import { type Metrics } from './metrics/metrics';
 import { type Readiness } from './lifecycle/readiness';
 import { type WorkService } from './work/work-service';
-import { sendError } from './http/errors';
-import { hardenHttpServer, requestGuard } from './http/guards';
+import { sendError } from './http/error-handler';
+import { requestGuard } from './http/request-guard';
+import { hardenHttpServer } from './http/server-hardening';
 import { instrument } from './http/instrumentation';
 import { registerAppRoutes, registerMetricsRoute } from './http/routes';
 

@@ -1,7 +1,7 @@
-// Point 5 (process) of the resilience harness: every configuration variable with a bad value stops
+// Configuration faults, in the real process: every configuration variable with a bad value stops
 // the real process at start-up, with one line naming the variable and exit code 2, instead of
-// serving with a default. The only child-process test of it: the service's own config.test.ts
-// checks parsing in-process. (The container side is in stack-faults.test.ts.)
+// serving with a default. service/src/main.test.ts checks the same in-process and config.test.ts
+// the parsing; this is the built entry point. (The container side is in stack-faults.test.ts.)
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { recordFigures } from './lib/figures';
@@ -16,6 +16,7 @@ const BAD_VALUES: Record<string, ReadonlyArray<Record<string, string>>> = {
   PORT: [{ PORT: 'abc' }, { PORT: '70000' }, { PORT: '-1' }, { PORT: '8080.5' }],
   METRICS_PORT: [{ METRICS_PORT: '0' }, { METRICS_PORT: 'metrics' }, { METRICS_PORT: '65536' }, { PORT: '9464', METRICS_PORT: '9464' }],
   HOST: [{ HOST: 'not a host' }, { HOST: 'host;reboot' }],
+  METRICS_HOST: [{ METRICS_PORT: '9464', METRICS_HOST: '[::1]' }, { METRICS_HOST: '127.0.0.1' }],
   LOG_LEVEL: [{ LOG_LEVEL: 'loud' }, { LOG_LEVEL: 'INFO' }],
   SHUTDOWN_DELAY_MS: [{ SHUTDOWN_DELAY_MS: 'soon' }, { SHUTDOWN_DELAY_MS: '-1' }, { SHUTDOWN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '5000' }],
   SHUTDOWN_TIMEOUT_MS: [{ SHUTDOWN_TIMEOUT_MS: 'never' }, { SHUTDOWN_TIMEOUT_MS: '0' }],

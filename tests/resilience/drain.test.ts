@@ -1,4 +1,4 @@
-// Point 2 of the resilience harness: a stopping service loses no request it accepted.
+// A stopping service loses no request it accepted.
 //
 // The clients behave like the load balancer the service is built for (ALB, ECS): they keep
 // sending on pooled keep-alive connections, poll GET /ready the way a health check does, stop
@@ -13,6 +13,13 @@
 //   accepted   the connection was established and the request written to it;
 //   completed  an accepted request that got its whole response;
 //   lost       an accepted request reset, closed or cut short before its response ended: a failure.
+//   reset at close  for a client that ignores readiness (the stray, the health check, a scraper's
+//              reconnect): a fresh connection reset before any response byte, after that client's
+//              last answered request. The kernel completes handshakes on a listening socket until
+//              close(2) and resets whatever is still in its accept queue then; the service accepts
+//              all it has queued first (lifecycle/connections.ts, proven in-process by
+//              shutdown.test.ts), so only connections made in the last instant can end so. Counted,
+//              not lost: the service never read them. One reset before a later answer is lost.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -42,6 +49,8 @@ const SCRAPE_EVERY_MS = 100;
 interface Poll {
   at: number;
   result: ExchangeResult;
+  /** The request went out on a connection opened for it. */
+  fresh: boolean;
 }
 
 const isLost = (result: ExchangeResult) => result.connected && result.written && result.outcome !== 'complete';
@@ -60,21 +69,30 @@ async function scrapeUntil(port: number, stop: () => boolean): Promise<Poll[]> {
       if (!connection) {
         const result: ExchangeResult = { outcome: 'refused', connected: false, written: false, latencyMs: 0 };
         if (connected.errorCode !== undefined) result.errorCode = connected.errorCode;
-        scrapes.push({ at: performance.now(), result });
+        scrapes.push({ at: performance.now(), result, fresh: true });
         await sleep(20);
         continue;
       }
     }
-    scrapes.push({ at: performance.now(), result: await connection.send(request, 'GET', SHUTDOWN_TIMEOUT_MS) });
+    const fresh = connection.requests === 0;
+    scrapes.push({ at: performance.now(), result: await connection.send(request, 'GET', SHUTDOWN_TIMEOUT_MS), fresh });
     await sleep(SCRAPE_EVERY_MS);
   }
   connection?.destroy();
   return scrapes;
 }
 
+/** The service's own log time of the first line with `msg`, in ms since the epoch. */
+function loggedAt(service: ServiceProcess, msg: string): number {
+  const line = service.logLines().find((entry) => entry.msg === msg);
+  if (line === undefined) throw new Error(`the service never logged "${msg}":\n${service.output().slice(-2_000)}`);
+  return Date.parse(String(line.time));
+}
+
 async function drainUnder(signal: NodeJS.Signals) {
   const service = await ServiceProcess.start(
-    { SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) },
+    // info: the shutdown steps are logged with the service's own time.
+    { SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS), SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), LOG_LEVEL: 'info' },
     { metricsPort: true },
   );
   const metricsPort = service.metricsPort;
@@ -82,7 +100,8 @@ async function drainUnder(signal: NodeJS.Signals) {
   const openConnections: RawConnection[] = [];
   try {
     let exited = false;
-    const exit = service.exited.then((info) => {
+    // Bounded: a service that ignores the signal is killed past its own deadline and reported so.
+    const exit = service.waitForExit(SHUTDOWN_TIMEOUT_MS + 5_000).then(({ exit: info }) => {
       exited = true;
       return info;
     });
@@ -113,7 +132,7 @@ async function drainUnder(signal: NodeJS.Signals) {
     const readiness = (async () => {
       for (;;) {
         const result = await getStatus(service.port, '/ready', 2_000);
-        polls.push({ at: performance.now(), result });
+        polls.push({ at: performance.now(), result, fresh: true });
         if (result.response?.status === 503) readinessSaid503 = true;
         if (result.outcome === 'refused' || exited) return;
         await sleep(READINESS_POLL_MS);
@@ -138,20 +157,40 @@ async function drainUnder(signal: NodeJS.Signals) {
 
     const [exitInfo, load, , , scrapes] = await Promise.all([exit, balancer, readiness, strayClient, scraper]);
     openConnections.push(...load.openConnections);
-    return { service, exitInfo, signalledAt, polls, results: load.results, stray, scrapes };
+    const delayServedMs = loggedAt(service, 'shutdown: no longer accepting connections') - loggedAt(service, 'shutdown: readiness is 503, draining');
+    return { service, exitInfo, signalledAt, polls, results: load.results, stray, scrapes, delayServedMs };
   } finally {
     for (const connection of openConnections) connection.destroy();
     await service.kill();
   }
 }
 
+/**
+ * The requests of one sequential client that were reset at close (see the accounting above): fresh
+ * connections reset before any response byte, after the client's last answered request.
+ */
+function resetAtClose(requests: ReadonlyArray<{ result: ExchangeResult; fresh: boolean }>): Set<ExchangeResult> {
+  const lastAnswered = requests.findLastIndex(({ result }) => result.outcome === 'complete');
+  return new Set(
+    requests
+      .slice(lastAnswered + 1)
+      .filter(({ result, fresh }) => fresh && result.connected && result.outcome === 'unanswered' && result.errorCode === 'ECONNRESET')
+      .map(({ result }) => result),
+  );
+}
+
 function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drainUnder>>) {
-  const { exitInfo, signalledAt, polls, results, stray, scrapes } = run;
+  const { exitInfo, signalledAt, polls, results, stray, scrapes, delayServedMs } = run;
   const drainMs = exitInfo.at - signalledAt;
 
   // Readiness: 503 from its first 503 until the listener closed, never 200 again.
+  const resets = new Set([
+    ...resetAtClose(polls),
+    ...resetAtClose(stray.map((result) => ({ result, fresh: true }))),
+    ...resetAtClose(scrapes),
+  ]);
   const first503 = polls.findIndex((poll) => poll.result.response?.status === 503);
-  const closedAt = polls.findIndex((poll) => poll.result.outcome === 'refused');
+  const closedAt = polls.findIndex((poll) => poll.result.outcome === 'refused' || resets.has(poll.result));
   const during = first503 < 0 ? [] : polls.slice(first503, closedAt < 0 ? undefined : closedAt);
   const readinessStatuses = tally(polls.map((poll) => poll.result.response?.status ?? poll.result.outcome));
   const listenerClosedAt = closedAt < 0 ? exitInfo.at : (polls[closedAt]?.at ?? exitInfo.at);
@@ -160,15 +199,15 @@ function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drain
   ).length;
 
   const everything: ExchangeResult[] = [...results, ...stray];
-  const accepted = everything.filter(isAccepted);
+  const accepted = everything.filter((result) => isAccepted(result) && !resets.has(result));
   const completed = accepted.filter((result) => result.outcome === 'complete');
-  const lost = everything.filter(isLost);
+  const lost = everything.filter((result) => isLost(result) && !resets.has(result));
   const refused = everything.filter((result) => result.outcome === 'refused');
   const non2xx = completed.filter((result) => (result.response?.status ?? 0) >= 300);
 
   const scrapesAfterSignal = scrapes.filter((scrape) => scrape.at > signalledAt);
   const scrapeOutcomes = tally(scrapesAfterSignal.map((scrape) => scrape.result.response?.status ?? scrape.result.outcome));
-  const lostScrapes = scrapes.filter((scrape) => isLost(scrape.result));
+  const lostScrapes = scrapes.filter((scrape) => isLost(scrape.result) && !resets.has(scrape.result));
   const metricsClosedBeforeExit = scrapes.some((scrape) => scrape.result.outcome === 'refused' && scrape.at < exitInfo.at);
 
   recordFigures(`2 drain on ${signal}`, {
@@ -179,6 +218,7 @@ function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drain
     completed: completed.length,
     lost: lost.length,
     refusedAfterListenerClosed: refused.length,
+    resetAtListenerClose: resets.size,
     inFlightWhenListenerClosed: inFlightAtClose,
     readinessPolls: readinessStatuses,
     scrapesOnMetricsPortAfterSignal: scrapeOutcomes,
@@ -204,10 +244,12 @@ function checkDrain(signal: NodeJS.Signals, run: Awaited<ReturnType<typeof drain
     polls.slice(0, first503).every((poll) => poll.result.response?.status === 200),
     `${signal}: /ready answered neither 200 nor 503 before the drain: ${JSON.stringify(readinessStatuses)}`,
   );
-  // The readiness delay is what lets the load balancer leave before the listener closes.
+  // The readiness delay is what lets the load balancer leave before the listener closes. Read from
+  // the service's own log, so a test process starved of CPU (fewer polls) cannot fail it; the
+  // millisecond of slack is the log's time resolution.
   assert.ok(
-    during.length >= 2 && (during.at(-1)?.at ?? 0) - (during[0]?.at ?? 0) >= SHUTDOWN_DELAY_MS / 2,
-    `${signal}: /ready said 503 for only ${during.length} polls before the listener closed`,
+    delayServedMs >= SHUTDOWN_DELAY_MS - 1,
+    `${signal}: the listener closed ${delayServedMs} ms after readiness went 503, before the ${SHUTDOWN_DELAY_MS} ms delay`,
   );
   assert.ok(inFlightAtClose > 0, `${signal}: no request was in flight when the listener closed, so nothing was drained`);
   assert.is(exitInfo.signal, null, `${signal}: the process was killed by ${exitInfo.signal ?? ''}`);

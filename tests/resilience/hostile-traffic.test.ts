@@ -1,4 +1,4 @@
-// Point 3 of the resilience harness: hostile traffic does not break the service.
+// Hostile traffic does not break the service.
 //  - A property-based fuzzer sends thousands of random requests over raw sockets; none gets a 5xx
 //    (no request can ask for an injected failure), the process never dies, /health answers 200
 //    throughout, and http_server_active_requests comes back to the scrape alone. (That labels stay

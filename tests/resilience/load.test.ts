@@ -1,4 +1,4 @@
-// Point 1 of the resilience harness: the real service holds sustained load. Three equal rounds of
+// The real service holds sustained load. Three equal rounds of
 // mixed-latency traffic on /api/work: no non-2xx, p99 within a correctness bound, no RSS growth
 // from round 2 to round 3 (leak check). (Bounded labels: service/src/metrics/bounded.test.ts.)
 import { setTimeout as sleep } from 'node:timers/promises';

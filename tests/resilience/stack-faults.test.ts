@@ -1,4 +1,4 @@
-// Points 4 and 5 (container) of the resilience harness, against the real compose stack under
+// Faults in the stack are seen, and bad configuration stops the container, against the real compose stack under
 // Compose v2 (docker-compose.yml + tests/resilience/overrides/docker-compose.resilience.yml), with
 // app, Prometheus and Alertmanager (Grafana is not needed to see a fault):
 //  - a crashed app container is brought back by its restart policy, and Prometheus sees it;

@@ -45,6 +45,7 @@ export interface ExchangeResult {
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 const CRLF = Buffer.from('\r\n');
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 type Parse =
   | { state: 'partial' }
@@ -83,8 +84,10 @@ export class ResponseParser {
       const headers: Array<[string, string]> = [];
       for (const line of head.slice(1)) {
         const colon = line.indexOf(':');
-        if (colon <= 0) return { state: 'invalid', reason: `bad header line ${JSON.stringify(line)}` };
-        headers.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
+        const name = line.slice(0, Math.max(colon, 0));
+        // A field name is a token, with nothing between it and the colon (RFC 9110 5.1, RFC 9112 5.1).
+        if (!FIELD_NAME.test(name)) return { state: 'invalid', reason: `bad header line ${JSON.stringify(line)}` };
+        headers.push([name.toLowerCase(), line.slice(colon + 1).trim()]);
       }
       const bodyStart = headEnd + CRLF2.length;
       // Interim responses (100 Continue, 103 Early Hints) precede the real one; 101 ends HTTP on this socket.
@@ -97,6 +100,10 @@ export class ResponseParser {
       if (noBody) return { state: 'done', response, rest: this.buffer.subarray(bodyStart) };
 
       const transferEncoding = header(response, 'transfer-encoding');
+      // A server must not send both (RFC 9112 6.1); llhttp refuses such a response, so does this.
+      if (transferEncoding !== undefined && header(response, 'content-length') !== undefined) {
+        return { state: 'invalid', reason: 'both Content-Length and Transfer-Encoding' };
+      }
       if (transferEncoding !== undefined && /(^|,)\s*chunked\s*$/i.test(transferEncoding)) {
         return this.parseChunked(response, bodyStart);
       }

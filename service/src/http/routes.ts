@@ -4,6 +4,8 @@ import { type Readiness } from '../lifecycle/readiness';
 import { type WorkService } from '../work/work-service';
 import { parseWorkParams, paramsFromBody, paramsFromQuery } from '../work/params';
 import { readJsonBody } from './body';
+// Its augmentation types req.getUrl() as restify 12's WHATWG URL.
+import './request-context';
 import { JSON_TYPE, TEXT, send } from './respond';
 
 export const ROUTES = {

@@ -1,13 +1,13 @@
+import { once } from 'node:events';
 import { type Server as HttpServer } from 'node:http';
 import { connect } from 'node:net';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TOKENS } from '../di/tokens';
-import { resolveShutdown } from '../di/container';
 import { type Clock } from '../clock';
 import { type RunningService, withService } from '../testing/harness';
 import { waitFor } from '../../../tests/support/wait';
-import { type GracefulShutdown } from './shutdown';
+import { formatRequest, header, RawConnection } from '../../../tests/support/raw-http';
 
 /** Real time for durations; every sleep waits until the test releases its length in ms. */
 class GatedClock implements Clock {
@@ -67,25 +67,24 @@ interface Drain {
   readonly service: RunningService & { metrics: NonNullable<RunningService['metrics']> };
   readonly clock: GatedClock;
   readonly exits: number[];
-  readonly shutdown: GracefulShutdown;
+  readonly shutdown: (signal: string) => Promise<void>;
 }
 
-/** A service with both listeners and a gated clock, its shutdown wired to both as main.ts does. */
+/** The app main.ts runs, with both listeners and a gated clock; `exits` records what it would exit with. */
 function withDrain(config: { shutdownTimeoutMs: number }, test: (drain: Drain) => Promise<void>): Promise<void> {
   const clock = new GatedClock();
+  const exits: number[] = [];
   return withService(
     {
       // Keep-alive timeouts far beyond the test: only the shutdown may close an idle socket.
       config: { metricsPort: 0, shutdownDelayMs: DELAY_MS, keepAliveTimeoutMs: 600_000, headersTimeoutMs: 600_001, requestTimeoutMs: 600_001, ...config },
       override: (scope) => scope.register(TOKENS.Clock, { useValue: clock }),
+      exit: (code) => exits.push(code),
     },
     async (service) => {
       const { metrics } = service;
       if (metrics === undefined) throw new Error('no metrics listener');
-      const exits: number[] = [];
-      const servers = [service.server.server, metrics.server.server] as HttpServer[];
-      const shutdown = resolveShutdown(service.scope, servers, (code) => exits.push(code));
-      await test({ service: { ...service, metrics }, clock, exits, shutdown });
+      await test({ service: { ...service, metrics }, clock, exits, shutdown: (signal) => service.app.shutdown(signal) });
     },
   );
 }
@@ -101,7 +100,7 @@ order('readiness 503 first; after the delay both listeners stop accepting and cl
     inFlight.catch(() => undefined);
     await waitFor('the work request to be in flight', async () => (clock.isWaiting(WORK_MS) ? true : undefined));
 
-    const done = shutdown.shutdown('SIGTERM');
+    const done = shutdown('SIGTERM');
     const ready = await fetch(`${service.base}/ready`);
     assert.is(ready.status, 503, 'readiness says 503 at once');
     await ready.text();
@@ -131,15 +130,15 @@ order('readiness 503 first; after the delay both listeners stop accepting and cl
 
 order('a second signal during the drain changes nothing', () =>
   withDrain({ shutdownTimeoutMs: 60_000 }, async ({ clock, exits, shutdown }) => {
-    const first = shutdown.shutdown('SIGTERM');
-    await shutdown.shutdown('SIGINT');
+    const first = shutdown('SIGTERM');
+    await shutdown('SIGINT');
     clock.release(DELAY_MS);
     await first;
     assert.equal(exits, [0]);
   }),
 );
 
-order('past SHUTDOWN_TIMEOUT_MS the connections of both listeners are dropped and the exit code is 1', () =>
+order('SHUTDOWN_TIMEOUT_MS counts from the signal, readiness delay included: it ends a delay that never ends, drops both listeners\' connections, exit code 1', () =>
   withDrain({ shutdownTimeoutMs: 300 }, async ({ service, clock, exits, shutdown }) => {
     const idleMetrics = await idleConnection(service.metrics.port, '/metrics');
     const inFlight = fetch(`${service.base}/api/work?latency_ms=${WORK_MS}&size=1`).then(
@@ -147,12 +146,68 @@ order('past SHUTDOWN_TIMEOUT_MS the connections of both listeners are dropped an
       () => 'dropped',
     );
     await waitFor('the work request to be in flight', async () => (clock.isWaiting(WORK_MS) ? true : undefined));
-    void shutdown.shutdown('SIGTERM');
+    void shutdown('SIGTERM');
     // The readiness delay never ends here: only the deadline can finish the shutdown.
     await waitFor('the deadline', async () => (exits.length > 0 ? true : undefined), { deadlineMs: 10_000, intervalMs: 20 });
     assert.equal(exits, [1]);
     assert.is(await inFlight, 'dropped');
     await idleMetrics.closedByServer('the metrics listener to drop its connection at the deadline');
+  }),
+);
+
+/** A connection the service has accepted (its 'connection' event fired) and on which nothing is written yet. */
+async function acceptedConnection(service: RunningService): Promise<RawConnection> {
+  const accepted = once(service.server.server as HttpServer, 'connection');
+  const { connection, errorCode } = await RawConnection.connect(service.port);
+  if (connection === undefined) throw new Error(`connect failed: ${errorCode ?? ''}`);
+  await accepted;
+  return connection;
+}
+
+order('a connection accepted before the listener closed gets its first request answered, though it arrives after', () =>
+  withDrain({ shutdownTimeoutMs: 60_000 }, async ({ service, clock, exits, shutdown }) => {
+    const connection = await acceptedConnection(service);
+    const done = shutdown('SIGTERM');
+    clock.release(DELAY_MS);
+    await refused(service.port, 'the main listener to refuse connections');
+    const result = await connection.send(formatRequest({ method: 'GET', target: '/health' }, { keepAlive: true }), 'GET', 10_000);
+    assert.is(result.outcome, 'complete', `${result.outcome} ${result.errorCode ?? ''}`);
+    assert.is(result.response?.status, 200);
+    assert.is(header(result.response, 'connection'), 'close', 'the answer during a drain closes the connection');
+    await done;
+    assert.equal(exits, [0]);
+  }),
+);
+
+order('a connection made in the same turn as the delay ends is accepted and answered, not reset from the accept queue', () =>
+  withDrain({ shutdownTimeoutMs: 60_000 }, async ({ service, clock, exits, shutdown }) => {
+    const done = shutdown('SIGTERM');
+    // The connect and the end of the delay in one turn: the kernel queues the connection before the listener may close.
+    const socket = connect(service.port, '127.0.0.1');
+    socket.write(formatRequest({ method: 'GET', target: '/health' }, { keepAlive: false }));
+    clock.release(DELAY_MS);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const ended = await new Promise<string>((resolve) => {
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'));
+      socket.once('close', () => resolve('closed'));
+    });
+    const answer = Buffer.concat(received).toString('latin1');
+    assert.match(answer, /^HTTP\/1\.1 200 /, `${ended}: ${JSON.stringify(answer.slice(0, 80))}`);
+    await done;
+    assert.equal(exits, [0]);
+  }),
+);
+
+order('a connection that never sends a request does not hold the drain to its deadline: it is closed, exit 0', () =>
+  // Without the grace's end, only the deadline would close it: exit 1 after 10 s.
+  withDrain({ shutdownTimeoutMs: 10_000 }, async ({ service, clock, exits, shutdown }) => {
+    const connection = await acceptedConnection(service);
+    const done = shutdown('SIGTERM');
+    clock.release(DELAY_MS);
+    await done;
+    assert.equal(exits, [0]);
+    await waitFor('the silent connection to be closed', async () => (connection.isClosed ? true : undefined), { deadlineMs: 10_000, intervalMs: 20 });
   }),
 );
 

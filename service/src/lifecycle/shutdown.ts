@@ -5,6 +5,7 @@ import { TOKENS } from '../di/tokens';
 import { type Config } from '../config';
 import { type Clock } from '../clock';
 import { type Readiness } from './readiness';
+import { acceptQueued, ConnectionTracker } from './connections';
 
 export type Exit = (code: number) => void;
 
@@ -13,12 +14,15 @@ const IDLE_SWEEP_MS = 100;
 
 /**
  * The order that loses no request behind a load balancer: readiness 503, wait for the
- * balancer to notice, stop accepting, let in-flight requests finish, exit 0 before the deadline.
+ * balancer to notice, accept what the kernel has queued and stop accepting, let in-flight
+ * requests finish, exit 0 before the deadline (which counts from the signal, the delay included).
  * Every listener goes through each step together, so a scrape on the metrics port sees the drain too.
  */
 @injectable()
 export class GracefulShutdown {
   private started = false;
+  /** Installed before the servers listen, so every connection is known when the drain starts. */
+  private readonly trackers: readonly ConnectionTracker[];
 
   constructor(
     @inject(TOKENS.Config) private readonly config: Config,
@@ -27,7 +31,9 @@ export class GracefulShutdown {
     @inject(TOKENS.HttpServers) private readonly servers: readonly HttpServer[],
     @inject(TOKENS.Clock) private readonly clock: Clock,
     @inject(TOKENS.Exit) private readonly exit: Exit,
-  ) {}
+  ) {
+    this.trackers = servers.map((server) => new ConnectionTracker(server, () => clock.now()));
+  }
 
   /** Idempotent: a second signal during the drain changes nothing. */
   async shutdown(signal: string): Promise<void> {
@@ -45,6 +51,8 @@ export class GracefulShutdown {
     this.logger.info({ signal, shutdownDelayMs }, 'shutdown: readiness is 503, draining');
     await this.clock.sleep(shutdownDelayMs);
 
+    // Whatever the kernel has queued is accepted and served; close() would have it reset.
+    await acceptQueued(this.trackers);
     const closed = Promise.all(
       this.servers.map(
         (server) =>
@@ -56,7 +64,7 @@ export class GracefulShutdown {
     );
     this.logger.info('shutdown: no longer accepting connections');
     const closeIdle = (): void => {
-      for (const server of this.servers) server.closeIdleConnections();
+      for (const tracker of this.trackers) tracker.closeIdle();
     };
     const sweep = setInterval(closeIdle, IDLE_SWEEP_MS);
     closeIdle();

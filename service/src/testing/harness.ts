@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { type AddressInfo } from 'node:net';
+import { type Server as HttpServer } from 'node:http';
 import { type DependencyContainer } from 'tsyringe';
 import { type Server } from 'restify';
+import { type App, createApp } from '../app';
 import { type Config, loadConfig } from '../config';
+import { type Exit } from '../lifecycle/shutdown';
 import { createLogger } from '../logger';
-import { createContainer, resolveServerDeps } from '../di/container';
-import { buildMetricsServer, buildServer } from '../server';
 
 export interface LogLine {
   readonly level: string;
@@ -14,6 +14,7 @@ export interface LogLine {
 }
 
 export interface RunningService {
+  readonly app: App;
   readonly base: string;
   readonly port: number;
   readonly server: Server;
@@ -31,45 +32,41 @@ export interface StartOptions {
   readonly override?: (scope: DependencyContainer) => void;
   /** Extra routes, e.g. one that throws. */
   readonly extend?: (server: Server) => void;
-}
-
-async function listenOnAnyPort(server: Server): Promise<{ base: string; port: number }> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { base: `http://127.0.0.1:${port}`, port };
+  /** What the app's shutdown calls at its end; by default nothing (the test process must not exit). */
+  readonly exit?: Exit;
 }
 
 function closeNow(server: Server): Promise<void> {
+  const http = server.server as HttpServer;
   return new Promise<void>((resolve) => {
-    server.server.closeAllConnections();
-    server.close(() => resolve());
+    http.closeAllConnections();
+    // An error only says it was not listening (a test that shut it down already).
+    http.close(() => resolve());
   });
 }
 
-/** A real service on 127.0.0.1, port 0, with its own container and an in-memory log. Close it in `finally`. */
+/**
+ * The app main.ts runs (createApp), on 127.0.0.1 and port 0 for every listener, with its own
+ * container and an in-memory log. Close it in `finally`.
+ */
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
-  const config: Config = Object.freeze({ ...loadConfig({}), host: '127.0.0.1', port: 0, logLevel: 'info', ...options.config });
+  const loopback = { host: '127.0.0.1', metricsHost: '127.0.0.1', port: 0 };
+  const config: Config = Object.freeze({ ...loadConfig({}), ...loopback, logLevel: 'info', ...options.config });
   const logs: LogLine[] = [];
   const logger = createLogger(config, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
-  const scope = createContainer(config, logger);
-  options.override?.(scope);
-  const deps = resolveServerDeps(scope);
-  const server = buildServer(deps);
-  options.extend?.(server);
-  const main = await listenOnAnyPort(server);
-  let metrics: RunningService['metrics'];
-  if (config.metricsPort !== undefined) {
-    const metricsServer = buildMetricsServer(deps);
-    metrics = { ...(await listenOnAnyPort(metricsServer)), server: metricsServer };
-  }
+  const app = createApp(config, { logger, exit: options.exit ?? (() => undefined), override: options.override, extend: options.extend });
+  const bound = await app.listen();
+  const where = bound.map(({ listener, address }) => ({ server: listener.server, port: address.port, base: `http://127.0.0.1:${address.port}` }));
+  const [main, metrics] = where;
+  if (main === undefined) throw new Error('the app has no main listener');
   return {
+    app,
     ...main,
-    server,
     ...(metrics === undefined ? {} : { metrics }),
-    scope,
+    scope: app.scope,
     logs,
     close: async () => {
-      await Promise.all([closeNow(server), ...(metrics === undefined ? [] : [closeNow(metrics.server)])]);
+      await Promise.all(app.listeners.map(({ server }) => closeNow(server)));
     },
   };
 }

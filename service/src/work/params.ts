@@ -1,4 +1,4 @@
-import { httpError } from '../http/errors';
+import { InvalidWorkParameter } from './errors';
 
 export interface WorkParams {
   /** Simulated latency before the work, in milliseconds. */
@@ -30,7 +30,7 @@ function integer(raw: RawParams, name: ParameterName, limits: { min: number; max
   if (value === undefined) return limits.default;
   const parsed = typeof value === 'string' && INTEGER.test(value) ? Number(value) : value;
   if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < limits.min || parsed > limits.max) {
-    throw httpError('INVALID_PARAMETER', name, `an integer from ${limits.min} to ${limits.max}`);
+    throw new InvalidWorkParameter(name, `an integer from ${limits.min} to ${limits.max}`);
   }
   return parsed;
 }
@@ -40,7 +40,7 @@ function decimal(raw: RawParams, name: ParameterName, limits: { min: number; max
   if (value === undefined) return limits.default;
   const parsed = typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value;
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed < limits.min || parsed > limits.max) {
-    throw httpError('INVALID_PARAMETER', name, `a number from ${limits.min} to ${limits.max}`);
+    throw new InvalidWorkParameter(name, `a number from ${limits.min} to ${limits.max}`);
   }
   return parsed;
 }
@@ -48,7 +48,7 @@ function decimal(raw: RawParams, name: ParameterName, limits: { min: number; max
 /** Validates /api/work's parameters; the error names the first bad one. */
 export function parseWorkParams(raw: RawParams): WorkParams {
   for (const name of raw.keys()) {
-    if (!KNOWN.has(name)) throw httpError('INVALID_PARAMETER', name.slice(0, 64), `one of ${PARAMETER_NAMES.join(', ')}`);
+    if (!KNOWN.has(name)) throw new InvalidWorkParameter(name.slice(0, 64), `one of ${PARAMETER_NAMES.join(', ')}`);
   }
   return {
     latencyMs: integer(raw, 'latency_ms', WORK_LIMITS.latencyMs),
@@ -61,7 +61,7 @@ export function parseWorkParams(raw: RawParams): WorkParams {
 export function paramsFromQuery(search: URLSearchParams): RawParams {
   const raw = new Map<string, string>();
   for (const [name, value] of search) {
-    if (raw.has(name)) throw httpError('INVALID_PARAMETER', name.slice(0, 64), 'given at most once');
+    if (raw.has(name)) throw new InvalidWorkParameter(name.slice(0, 64), 'given at most once');
     raw.set(name, value);
   }
   return raw;
@@ -70,11 +70,11 @@ export function paramsFromQuery(search: URLSearchParams): RawParams {
 /** JSON-body parameters: the body is an object and its values are JSON numbers, not text. */
 export function paramsFromBody(body: unknown): RawParams {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw httpError('INVALID_PARAMETER', 'body', 'a JSON object');
+    throw new InvalidWorkParameter('body', 'a JSON object');
   }
   const raw = new Map(Object.entries(body));
   for (const [name, value] of raw) {
-    if (typeof value !== 'number') throw httpError('INVALID_PARAMETER', name.slice(0, 64), 'a JSON number');
+    if (typeof value !== 'number') throw new InvalidWorkParameter(name.slice(0, 64), 'a JSON number');
   }
   return raw;
 }

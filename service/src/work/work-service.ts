@@ -4,7 +4,7 @@ import { TOKENS } from '../di/tokens';
 import { type Clock } from '../clock';
 import { type Random } from '../random';
 import { type Metrics } from '../metrics/metrics';
-import { httpError } from '../http/errors';
+import { InjectedFailure } from './errors';
 import { type WorkParams } from './params';
 
 export interface WorkResult {
@@ -26,7 +26,7 @@ export class WorkService {
     await this.clock.sleep(params.latencyMs);
     if (params.errorRate > 0 && this.random.next() < params.errorRate) {
       this.metrics.workFinished('failure');
-      throw httpError('INJECTED_FAILURE');
+      throw new InjectedFailure();
     }
     // One-shot hash(): no Hash object per round, so the workload is CPU, not garbage.
     let digest = Buffer.alloc(32);

@@ -21,7 +21,9 @@ async function expectJsonStatus(service: RunningService, payload: string, status
   const { outcome, response } = await rawRequest(service.port, payload);
   assert.is(response?.status, status, `${outcome}: ${response?.body.toString('latin1').slice(0, 300) ?? ''}`);
   assert.match(header(response, 'content-type') ?? '', /^application\/json/);
-  assert.type((JSON.parse(response?.body.toString('utf8') ?? '') as { error: unknown }).error, 'string');
+  const body = JSON.parse(response?.body.toString('utf8') ?? '') as { code: unknown; error: unknown };
+  assert.match(String(body.code), /^[A-Z_]+$/, 'every error body carries its code');
+  assert.type(body.error, 'string');
   assert.is(await healthStatus(service.base), 200, 'still serving');
   return response?.headers ?? [];
 }
@@ -121,7 +123,7 @@ hostileTest('junk bodies on POST /api/work -> 4xx', async (service) => {
     fetch(`${service.base}/api/work`, { method: 'POST', body, headers: { 'content-type': type } });
   const invalid = await post('{"size": 1,');
   assert.is(invalid.status, 400);
-  assert.equal(await invalid.json(), { error: 'body must be valid JSON', parameter: 'body' });
+  assert.equal(await invalid.json(), { code: 'INVALID_PARAMETER', error: 'body must be valid JSON', parameter: 'body' });
   assert.is((await post('[1,2]')).status, 400);
   assert.is((await post('"text"')).status, 400);
   assert.is((await post('{"size": "10"}')).status, 400);

@@ -1,40 +1,12 @@
 import { STATUS_CODES, Server as HttpServer } from 'node:http';
 import { type Duplex } from 'node:stream';
-import { type Request, type Server } from 'restify';
+import { type Server } from 'restify';
 import { type Config } from '../config';
-import { type ErrorCode, type HttpError, errorBody, httpError } from './errors';
-
-/** Longest request target accepted; browsers and load balancers stay well below. */
-export const MAX_URL_LENGTH = 2_048;
-/** Request line plus headers; Node's default is 16 KiB, this service needs far less. */
-export const MAX_HEADER_SIZE = 8_192;
+import { type ErrorCode, httpError } from './errors';
+import { errorBody } from './error-handler';
+import { MAX_HEADER_SIZE } from './limits';
 /** How often Node enforces requestTimeout/headersTimeout (its default of 30 s makes them coarse). */
 const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
-
-/**
- * Runs first on every request (restify `pre`), before routing. restify 12.0.0 parses
- * `Host` + target with `new URL()` during routing and lets the TypeError escape, killing
- * the process; parsing here (restify caches the result) turns that into a 400.
- */
-export function requestGuard(req: Request): HttpError | undefined {
-  if (req.url !== undefined && req.url.length > MAX_URL_LENGTH) {
-    return httpError('URI_TOO_LONG');
-  }
-  let pathname: string;
-  try {
-    pathname = req.getUrl().pathname;
-  } catch {
-    return httpError('BAD_REQUEST_TARGET');
-  }
-  if (pathname.includes('%')) {
-    try {
-      decodeURIComponent(pathname);
-    } catch {
-      return httpError('BAD_PERCENT_ENCODING');
-    }
-  }
-  return undefined;
-}
 
 /** A whole response for a socket restify never sees, from the same table as every other error. */
 function rawResponse(code: ErrorCode): string {
@@ -66,10 +38,10 @@ interface ClientSocket extends Duplex {
 }
 
 /**
- * Node-level settings and events restify does not cover: timeouts behind a load balancer,
+ * Socket-level settings and events restify does not cover: timeouts behind a load balancer,
  * header limits, and requests the parser or restify would otherwise drop without an answer.
  */
-export function hardenHttpServer(server: Server, config: Config): HttpServer {
+export function hardenHttpServer(server: Server, config: Config): void {
   if (!(server.server instanceof HttpServer)) throw new TypeError('expected a plain node:http server');
   // Both are documented, settable Server properties that @types/node leaves out.
   const http = server.server as HttpServer & { maxHeaderSize: number; connectionsCheckingInterval: number };
@@ -96,5 +68,4 @@ export function hardenHttpServer(server: Server, config: Config): HttpServer {
   // restify forwards 'upgrade' to its own emitter, which makes Node hand the socket to nobody
   // and the connection hangs open. Without a listener Node serves it as an ordinary request.
   http.removeAllListeners('upgrade');
-  return http;
 }
