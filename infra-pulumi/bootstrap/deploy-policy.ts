@@ -263,7 +263,9 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
     { Sid: 'ListLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
     {
       // AMP's logging configuration delivers to the log group through CloudWatch Logs' vended-log
-      // deliveries; AMP's "Logging" guide lists these, none of which takes a resource ARN.
+      // deliveries. AMP's user guide lists these (with logs:DescribeLogGroups, above, and the
+      // aps:*LoggingConfiguration actions) on Resource "*": none takes a resource ARN.
+      // https://docs.aws.amazon.com/prometheus/latest/userguide/CW-logs.html ("Configuring CloudWatch Logs")
       Sid: 'AmpLogDelivery',
       Effect: 'Allow',
       Action: [

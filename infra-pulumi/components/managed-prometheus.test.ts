@@ -92,4 +92,29 @@ test('AMP writes its ruler and alert manager logs to a vended log group, and err
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+// The events AWS documents for the ruler and the alert manager, put through the filter's own terms:
+// https://docs.aws.amazon.com/prometheus/latest/userguide/Troubleshooting-rule-fail-error.html and
+// the same guide's "Troubleshoot alert manager with CloudWatch Logs"
+const AMP_DOC_EVENTS = [
+  { counted: true, event: { workspaceId: 'ws-12345c67-89c0-4d12-345b-f14db70f7a99', message: { log: 'Evaluating rule failed, name=failure, group=g, namespace=n, err=found duplicate series', level: 'ERROR', name: 'failure', group: 'g', namespace: 'n' }, component: 'ruler' } },
+  { counted: true, event: { workspaceId: 'ws-abcd1234-ef56-78ab-cd90-1234abcd0000', message: { log: 'Notify for alerts failed, AMP is not authorized to perform: SNS:Publish on resource: arn:aws:sns:us-west-2:12345:testSnsReceiver', level: 'ERROR' }, component: 'alertmanager' } },
+  { counted: false, event: { workspaceId: 'ws-efdc5b42-b051-11ec-b123-4567ac120002', message: { log: 'too many alerts, limit: 1000', level: 'WARN' }, component: 'alertmanager' } },
+] as const;
+
+/** CloudWatch Logs' JSON filter terms `$.a.b = "v"`, joined by `&&` and `||` in parentheses, as this filter uses them. */
+function matchesFilter(pattern: string, event: unknown): boolean {
+  const body = /^\{ (.*) \}$/.exec(pattern)?.[1];
+  assert.ok(body, pattern);
+  const term = (text: string): boolean => {
+    const m = /^\$\.([\w.]+) = "([^"]*)"$/.exec(text.trim());
+    assert.ok(m, `unsupported term: ${text}`);
+    const value = (m[1] as string).split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], event);
+    return value === m[2];
+  };
+  return body.split(' && ').every((part) => part.replace(/^\(|\)$/g, '').split(' || ').some(term));
+}
+
+test('the error filter counts the ruler and alert-manager errors AWS documents, and not their warnings', () => {
+  for (const { counted, event } of AMP_DOC_EVENTS) assert.equal(matchesFilter(AMP_ERROR_FILTER, event), counted, JSON.stringify(event));
+});
 test.run();

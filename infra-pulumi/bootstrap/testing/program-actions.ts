@@ -230,7 +230,11 @@ function cloudfrontResource(kind: string, create: string, get: string[], update:
 /** The Identity Center application of an AWS_SSO workspace, in the organization's instance. */
 const grafanaApplication = (t: Target): string => `arn:${t.partition}:sso::${t.accountId}:application/ssoins-0123456789abcdef/apl-0123456789abcdef`;
 
-/** AMP's logging configuration, and the vended-logs delivery to its log group that AMP sets up. */
+/**
+ * AMP's logging configuration, and the vended-logs delivery to its log group that AMP sets up; the
+ * actions are those AMP's user guide requires of whoever configures logging:
+ * https://docs.aws.amazon.com/prometheus/latest/userguide/CW-logs.html ("Configuring CloudWatch Logs").
+ */
 function ampLogging(t: Target): ApiCall[] {
   return [
     ...on('create', ['aps:CreateLoggingConfiguration'], apsArn(t), stackResource(t)),
