@@ -1,6 +1,6 @@
-// In-process tests of one component (pulumi-awsx's fargateService.test.ts does the same): set the
-// mocks, construct the component with plain inputs, let its registrations reach the mock, then
-// assert on what it asked for. The whole program is tested in a child process (program.ts).
+// In-process tests of one component: set the mocks, construct the component with plain inputs, let
+// its registrations reach the mock, then assert on what it asked for. The whole program is tested in
+// a child process (program.ts).
 import * as pulumi from '@pulumi/pulumi';
 import { settle } from './helpers';
 import { createMocks, type RecordedCall, type RecordedResource } from './mocks';

@@ -65,12 +65,6 @@ export interface ResourceRow {
   /** Why the row looks the way it does, when not obvious. */
   readonly note?: string;
   readonly calls: (target: Target) => ApiCall[];
-  /**
-   * A remote component (awsx) creates its children in its provider plugin, which Pulumi's mocks
-   * replace: the types it creates for these inputs, and the data sources it calls.
-   */
-  readonly children?: (inputs: Readonly<Record<string, unknown>>) => string[];
-  readonly invokes?: (inputs: Readonly<Record<string, unknown>>) => string[];
 }
 
 export interface InvokeRow {
@@ -253,24 +247,7 @@ const route53Zone = (t: Target): string => `arn:${t.partition}:route53:::hostedz
 /** Types that call no AWS API of their own. */
 const NO_AWS_CALL: ResourceRow = { calls: () => [] };
 
-/** awsx.ec2.Vpc's children (pulumi-awsx awsx/ec2/vpc.ts): the VPC, its gateway, subnets, route tables and routes; NAT and its address unless the strategy is None. */
-export const AWSX_VPC = 'awsx:ec2:Vpc';
-
 export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
-  [AWSX_VPC]: {
-    note: 'children are created by the awsx plugin; the test expands them',
-    calls: () => [],
-    children: (inputs) => {
-      const nat = (inputs.natGateways as { strategy?: string } | undefined)?.strategy ?? 'OnePerAz';
-      return [
-        'aws:ec2/vpc:Vpc', 'aws:ec2/internetGateway:InternetGateway', 'aws:ec2/subnet:Subnet', 'aws:ec2/routeTable:RouteTable',
-        'aws:ec2/routeTableAssociation:RouteTableAssociation', 'aws:ec2/route:Route',
-        ...(nat === 'None' ? [] : ['aws:ec2/eip:Eip', 'aws:ec2/natGateway:NatGateway']),
-      ];
-    },
-    // Without availabilityZoneNames, awsx looks up the region's zones (getDefaultAzs).
-    invokes: (inputs) => (inputs.availabilityZoneNames === undefined ? ['aws:index/getAvailabilityZones:getAvailabilityZones'] : []),
-  },
   'aws:ec2/vpc:Vpc': {
     calls: (t) => [
       ...ec2Create(t, 'ec2:CreateVpc', 'vpc'),
