@@ -366,6 +366,10 @@ Program('Grafana sign-in: the deploy role can create role associations and resol
   assert.not.ok(can('sso:CreateApplicationAssignment', application('999999999999'), { 'sso:ApplicationAccount': '999999999999' }), 'not to another account\'s application');
   assert.not.ok(can('sso:CreateAccountAssignment', `arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef`), 'no AWS account access through Identity Center');
   assert.not.ok(can('sso:AssociateProfile', application(ACCOUNT), { 'sso:ApplicationAccount': ACCOUNT }), 'no Identity Center writes beyond assignments');
+  // AMG's guide asks for application assignment (create and delete) only; the provider reads back with grafana:ListPermissions.
+  for (const action of ['sso:DescribeApplicationAssignment', 'sso:ListApplicationAssignments', 'sso:PutApplicationAssignmentConfiguration']) {
+    assert.not.ok(can(action, application(ACCOUNT), { 'sso:ApplicationAccount': ACCOUNT }), action);
+  }
   assert.not.ok(can('identitystore:CreateUser', 'arn:aws:identitystore::123456789012:identitystore/d-0123456789'));
 });
 

@@ -634,25 +634,38 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
       ]
       : []),
   ]),
+  // The provider's CRUD (terraform-provider-aws internal/service/grafana/role_association.go): create
+  // and update are one upsert, UpdatePermissions then a read; read is ListPermissions; delete is
+  // UpdatePermissions with REVOKE. AMG then resolves the users and groups and assigns them to the
+  // workspace's Identity Center application with the caller's rights (AMG user guide, "AWS managed
+  // policies": AWSGrafanaWorkspacePermissionManagementV2 and the application-assignment policy,
+  // https://docs.aws.amazon.com/grafana/latest/userguide/security-iam-awsmanpol.html).
   'aws:grafana/roleAssociation:RoleAssociation': {
-    note: 'the reads of AWSGrafanaWorkspacePermissionManagementV2, which resolve Identity Center users and groups',
-    calls: (t) => [
-      ...on('create', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
-      ...on('create', [
-        'sso:DescribeRegisteredRegions', 'sso:GetSharedSsoConfiguration', 'sso:ListDirectoryAssociations', 'sso:GetManagedApplicationInstance',
-        'sso:ListProfiles', 'sso:GetProfile', 'sso:ListProfileAssociations', 'sso-directory:DescribeUser', 'sso-directory:DescribeGroup',
-      ], '*'),
-      ...on('create', ['identitystore:DescribeUser', 'identitystore:DescribeGroup'], `arn:${t.partition}:identitystore::${t.accountId}:identitystore/d-0123456789`),
-      ...on('create', ['identitystore:DescribeUser'], `arn:${t.partition}:identitystore:::user/0123456789-u-alice`),
-      ...on('create', ['identitystore:DescribeGroup'], `arn:${t.partition}:identitystore:::group/0123456789-g-admins`),
-      // Each user or group becomes an assignment of the workspace's Identity Center application.
-      ...on('create', ['sso:CreateApplicationAssignment', 'sso:DescribeApplicationAssignment'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
-      ...on('read', ['sso:ListApplicationAssignments'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
-      ...on('delete', ['sso:DeleteApplicationAssignment'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
-      ...on('read', ['grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
-      ...on('update', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
-      ...on('delete', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
-    ],
+    note: 'UpdatePermissions and ListPermissions, and what AMG does in Identity Center on the caller\'s behalf',
+    calls: (t) => {
+      const identityCenterReads: ApiCall[] = [
+        ...on('create', [
+          'sso:DescribeRegisteredRegions', 'sso:GetSharedSsoConfiguration', 'sso:ListDirectoryAssociations', 'sso:GetManagedApplicationInstance',
+          'sso:ListProfiles', 'sso:GetProfile', 'sso:ListProfileAssociations', 'sso-directory:DescribeUser', 'sso-directory:DescribeGroup',
+        ], '*'),
+        ...on('create', ['identitystore:DescribeUser', 'identitystore:DescribeGroup'], `arn:${t.partition}:identitystore::${t.accountId}:identitystore/d-0123456789`),
+        ...on('create', ['identitystore:DescribeUser'], `arn:${t.partition}:identitystore:::user/0123456789-u-alice`),
+        ...on('create', ['identitystore:DescribeGroup'], `arn:${t.partition}:identitystore:::group/0123456789-g-admins`),
+      ];
+      const assignment = { 'sso:ApplicationAccount': t.accountId };
+      return [
+        ...on('create', ['grafana:UpdatePermissions', 'grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
+        ...identityCenterReads,
+        ...identityCenterReads.map((call) => ({ ...call, phase: 'update' as const })),
+        // Each user or group added becomes an assignment of the application; each removed, a deletion.
+        ...on('create', ['sso:CreateApplicationAssignment'], grafanaApplication(t), assignment),
+        ...on('read', ['grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
+        ...on('update', ['grafana:UpdatePermissions', 'grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
+        ...on('update', ['sso:CreateApplicationAssignment', 'sso:DeleteApplicationAssignment'], grafanaApplication(t), assignment),
+        ...on('delete', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
+        ...on('delete', ['sso:DeleteApplicationAssignment'], grafanaApplication(t), assignment),
+      ];
+    },
   },
   'aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount': lifecycle(grafanaArn, {
     create: ['grafana:CreateWorkspaceServiceAccount'], read: ['grafana:ListWorkspaceServiceAccounts'], update: [], delete: ['grafana:DeleteWorkspaceServiceAccount'],
