@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { construct, inputOf } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf } from '../testing/helpers';
 import {
   AMAZON_PROMETHEUS_TYPE, CORE_PROMETHEUS_TYPE, dashboardForDatasourceType, ManagedGrafana, type ManagedGrafanaArgs, prometheusDatasourceType, TOKEN_SECONDS_TO_LIVE, tokenRotationName,
 } from './grafana';

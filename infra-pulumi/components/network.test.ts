@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as pulumi from '@pulumi/pulumi';
 import { suite } from 'uvu';
-import { construct, inputOf, resolved } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf, resolved } from '../testing/helpers';
 import { createMocks, type RecordedCall, type RecordedResource } from '../testing/mocks';
 import { PROJECT } from '../testing/program';
 import { Network } from './network';

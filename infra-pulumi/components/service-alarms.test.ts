@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as aws from '@pulumi/aws';
 import { suite } from 'uvu';
 import { ServiceProcess } from '../../tests/support/service-process';
-import { construct, inputOf, resolved } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf, resolved } from '../testing/helpers';
 import { ERROR_RATE_PERCENT, HEALTH_BODY, HEALTH_PATH, ServiceAlarms, type ServiceAlarmsArgs } from './service-alarms';
 
 const T = {

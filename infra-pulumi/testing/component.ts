@@ -6,9 +6,6 @@ import { settle } from './helpers';
 import { createMocks, type RecordedCall, type RecordedResource } from './mocks';
 import { PROJECT } from './program';
 
-// Kept here for the component tests that import them from this module.
-export { inputOf, resolved } from './helpers';
-
 export interface Constructed<T> {
   component: T;
   resources: RecordedResource[];
