@@ -352,6 +352,10 @@ Program('EC2, CloudFront, logs, Route 53 and S3 rights stop at the stack\'s own 
   }
 });
 
+// What RoleAssociation needs: grafana:UpdatePermissions/ListPermissions (terraform-provider-aws,
+// internal/service/grafana/role_association.go), AWSGrafanaWorkspacePermissionManagementV2's reads and the
+// application-assignment policy AMG's guide adds to it:
+// https://docs.aws.amazon.com/grafana/latest/userguide/security-iam-awsmanpol.html
 Program('Grafana sign-in: the deploy role can create role associations and resolve Identity Center users and groups', ({ records }) => {
   const { policies } = role(records, 'gitlab-deploy');
   const can = (action: string, resource = '*', context: Record<string, string> = {}): boolean => isAllowed(policies, { action, resource, context });
