@@ -89,6 +89,13 @@ test('Grafana roles come from "group:<id>" / "user:<id>" lists per role', () => 
   throwsNaming('grafanaAdmins', { grafanaAdmins: '["group:x"]', grafanaAuthProviders: '["SAML"]' }, /AWS_SSO/);
 });
 
+test('sign-in roles for a Grafana that is off stop the program naming the key, not silently dropped', () => {
+  throwsNaming('grafanaAdmins', { profile: 'small', grafanaAdmins: '["group:x"]' }, /small profile turns Grafana off.*grafana: true/);
+  throwsNaming('grafanaViewers', { grafana: 'false', grafanaViewers: '["user:u1"]' }, /grafana is false/);
+  assert.equal(withConfig({ profile: 'small' })().grafana, undefined);
+  assert.deepEqual(withConfig({ profile: 'small', grafana: 'true', grafanaAdmins: '["group:x"]' })().grafana?.roleAssociations, [{ role: 'ADMIN', groupIds: ['x'], userIds: [] }]);
+});
+
 test('names AWS would refuse stop the program naming namePrefix', () => {
   throwsNaming('namePrefix', { namePrefix: 'internal' }, /internal-/);
   throwsNaming('namePrefix', { namePrefix: 'internal-api' }, /internal-/);

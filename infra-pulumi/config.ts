@@ -321,6 +321,16 @@ function roleMembers(config: pulumi.Config, key: keyof typeof GRAFANA_ROLES): Gr
   return { role: GRAFANA_ROLES[key], groupIds, userIds };
 }
 
+/** Sign-in roles for a workspace that will not exist would be dropped without a word: refused instead. */
+export function refuseGrafanaRolesWhenOff(config: pulumi.Config, profile: Profile): void {
+  for (const key of Object.keys(GRAFANA_ROLES) as (keyof typeof GRAFANA_ROLES)[]) {
+    if (config.get(key) !== undefined) {
+      const why = config.get('grafana') === undefined ? `the ${profile} profile turns Grafana off` : 'grafana is false';
+      throw new ConfigError(key, `assigns Grafana sign-in roles, but ${why}; set \`grafana: true\` or remove ${key}.`);
+    }
+  }
+}
+
 export function readGrafana(config: pulumi.Config) {
   const authenticationProviders = stringList(config, 'grafanaAuthProviders', ['AWS_SSO']).map((p) => oneOf('grafanaAuthProviders', p, GRAFANA_AUTH_PROVIDERS));
   const grafanaVersion = oneOf('grafanaVersion', config.get('grafanaVersion') ?? DEFAULT_GRAFANA_VERSION, GRAFANA_VERSIONS);
@@ -345,6 +355,7 @@ export function loadConfig() {
   const config = new pulumi.Config();
   const profile = readProfile(config);
   const grafanaEnabled = readGrafanaEnabled(config, profile);
+  if (!grafanaEnabled) refuseGrafanaRolesWhenOff(config, profile);
   // In this order, so the first bad key is reported as before: region, names, tags, IAM, network, task.
   const region = readRegion(new pulumi.Config('aws'), grafanaEnabled);
   const namePrefix = readNamePrefix(config, stack);

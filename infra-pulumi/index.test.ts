@@ -20,6 +20,7 @@ import {
   MOCK_AMP_ARN, MOCK_AMP_ENDPOINT, MOCK_CLOUDFRONT_DOMAIN, MOCK_ELB_ACCOUNT_ARN, MOCK_VPC_ORIGIN_SG_ID, MOCK_ZONE_ID,
   type RecordedResource,
 } from './testing/mocks';
+import { envOf, inputOf } from './testing/helpers';
 import { type ProgramRun, runProgram } from './testing/program';
 
 const OBSERVABILITY = path.join(__dirname, '..', 'observability');
@@ -69,16 +70,9 @@ const T = {
 
 // --- helpers over recorded inputs
 
-/** Secret inputs reach the mocks wrapped as { <signature>: ..., value }. */
-function plain(value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && '4dabf18193072939515e22adb298388d' in value) return (value as unknown as { value: unknown }).value;
-  return value;
-}
-const input = <T = unknown>(r: RecordedResource, key: string): T => plain(r.inputs[key]) as T;
 /** Mock ids are "<name>-id"; mock ARNs end with ":<name>". */
 const idOf = (r: RecordedResource): string => `${r.name}-id`;
 const arnOf = (r: RecordedResource): string => `arn:aws:${r.type.split(':')[1]?.split('/')[0]}:eu-west-1:123456789012:${r.name}`;
-const envOf = (c: { environment?: { name: string; value: string }[] }): Record<string, string> => Object.fromEntries((c.environment ?? []).map((e) => [e.name, e.value]));
 
 interface ContainerDefinition {
   name: string;
@@ -95,7 +89,7 @@ interface ContainerDefinition {
   stopTimeout?: number;
 }
 function containers(run: ProgramRun): ContainerDefinition[] {
-  return JSON.parse(input<string>(run.one(T.taskDefinition), 'containerDefinitions')) as ContainerDefinition[];
+  return JSON.parse(inputOf<string>(run.one(T.taskDefinition), 'containerDefinitions')) as ContainerDefinition[];
 }
 function container(run: ProgramRun, name: string): ContainerDefinition {
   const found = containers(run).find((c) => c.name === name);
@@ -108,7 +102,7 @@ function env(c: ContainerDefinition): Record<string, string> {
 
 interface PolicyStatement { Action: string | string[]; Resource: string | string[]; Effect: string }
 function statements(run: ProgramRun): PolicyStatement[] {
-  return run.ofType(T.rolePolicy).flatMap((p) => (JSON.parse(input<string>(p, 'policy')) as { Statement: PolicyStatement[] }).Statement);
+  return run.ofType(T.rolePolicy).flatMap((p) => (JSON.parse(inputOf<string>(p, 'policy')) as { Statement: PolicyStatement[] }).Statement);
 }
 const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 /** The Network's subnet names ("<stack>-<kind>-<zone>") and their mock ids, in zone order. */
@@ -116,11 +110,11 @@ const subnetNames = (e: { stack: string; zones: number }, kind: string): string[
 const subnetIds = (e: { stack: string; zones: number }, kind: string): string[] => subnetNames(e, kind).map((n) => `${n}-id`);
 
 function ingressOf(run: ProgramRun, securityGroup: RecordedResource): RecordedResource[] {
-  return run.ofType(T.ingress).filter((r) => input(r, 'securityGroupId') === idOf(securityGroup));
+  return run.ofType(T.ingress).filter((r) => inputOf(r, 'securityGroupId') === idOf(securityGroup));
 }
 
 function taskSecurityGroups(run: ProgramRun): RecordedResource[] {
-  const ids = input<{ securityGroups: string[] }>(run.one(T.service), 'networkConfiguration').securityGroups;
+  const ids = inputOf<{ securityGroups: string[] }>(run.one(T.service), 'networkConfiguration').securityGroups;
   assert.ok(ids.length > 0);
   return run.ofType(T.sg).filter((sg) => ids.includes(idOf(sg)));
 }
@@ -153,8 +147,8 @@ const runs = {
   }, 'prod'),
   noGrafana: runProgram({ grafana: 'false' }),
   small: runProgram({ profile: 'small' }, 'small'),
-  // Fargate Spot runs X86_64 tasks only, so Spot in the small profile means x86 as well.
-  smallSpot: runProgram({ profile: 'small', fargateSpot: 'true', cpuArchitecture: 'X86_64' }, 'small'),
+  // Fargate Spot takes ARM64 tasks (platform 1.4.0 and later), so the small profile keeps its architecture.
+  smallSpot: runProgram({ profile: 'small', fargateSpot: 'true' }, 'small'),
   extras: runProgram({
     grafanaVersion: '10.4', grafanaAdmins: '["group:g-admins","user:u-alice"]', grafanaEditors: '["user:u-bob"]', grafanaViewers: '["group:g-viewers"]',
     iamPermissionsBoundaryArn: BOUNDARY, imageCredentialsSecretArn: REGISTRY_SECRET, scrapeIntervalSeconds: '30',
@@ -180,9 +174,9 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
   // topic they notify) use a second provider; nothing else does.
   test('every AWS resource goes through a provider that tags it with the stack; only edge alarms and their topic leave the stack\'s region', ({ run }) => {
     const providers = run.ofType(T.provider);
-    assert.deepEqual(providers.map((p) => input(p, 'region')).sort(), ['eu-west-1', 'us-east-1']);
+    assert.deepEqual(providers.map((p) => inputOf(p, 'region')).sort(), ['eu-west-1', 'us-east-1']);
     for (const provider of providers) {
-      const tags = (JSON.parse(input<string>(provider, 'defaultTags')) as { tags: Record<string, string> }).tags;
+      const tags = (JSON.parse(inputOf<string>(provider, 'defaultTags')) as { tags: Record<string, string> }).tags;
       assert.equal(tags['pulumi:stack'], expected.stack);
     }
     const awsResources = run.resources.filter((r) => r.custom && r.type.startsWith('aws:'));
@@ -195,24 +189,24 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
 
   test('a Route 53 check reads /health over HTTPS at the public URL and alarms in us-east-1; ALB errors and unhealthy targets alarm to the alerts topic', ({ run }) => {
     const check = run.one(T.healthCheck);
-    assert.equal(`https://${input<string>(check, 'fqdn')}`, run.output('url'));
-    assert.deepEqual([input(check, 'type'), input(check, 'resourcePath'), input(check, 'searchString')], ['HTTPS_STR_MATCH', '/health', "OK I'm healthy"]);
+    assert.equal(`https://${inputOf<string>(check, 'fqdn')}`, run.output('url'));
+    assert.deepEqual([inputOf(check, 'type'), inputOf(check, 'resourcePath'), inputOf(check, 'searchString')], ['HTTPS_STR_MATCH', '/health', "OK I'm healthy"]);
     const health = run.one(T.alarm, '-public-health');
-    assert.deepEqual(input(health, 'dimensions'), { HealthCheckId: idOf(check) });
+    assert.deepEqual(inputOf(health, 'dimensions'), { HealthCheckId: idOf(check) });
     assert.match(health.provider ?? '', /-aws-us-east-1::/);
-    for (const suffix of ['-alb-5xx', '-alb-unhealthy']) assert.deepEqual(input(run.one(T.alarm, suffix), 'alarmActions'), [run.output('alertTopicArn')], suffix);
+    for (const suffix of ['-alb-5xx', '-alb-unhealthy']) assert.deepEqual(inputOf(run.one(T.alarm, suffix), 'alarmActions'), [run.output('alertTopicArn')], suffix);
     assert.equal(run.ofType(T.alarm).some((a) => a.name.endsWith('-cloudfront-5xx')), !expected.domain);
   });
 
   test('Watchdog reaches a heartbeat topic of its own, and AMP logs its ruler and alert manager to a vended log group', ({ run }) => {
-    const definition = parse(input<string>(run.one(T.alertmanager), 'definition')) as { alertmanager_config: string };
+    const definition = parse(inputOf<string>(run.one(T.alertmanager), 'definition')) as { alertmanager_config: string };
     const config = parse(definition.alertmanager_config) as { route: { routes: { receiver: string; matchers: string[] }[] }; receivers: { name: string; sns_configs: { topic_arn: string }[] }[] };
     const watchdog = config.route.routes.find((r) => r.matchers.some((m) => m.includes('Watchdog')));
     assert.equal(config.receivers.find((r) => r.name === watchdog?.receiver)?.sns_configs[0]?.topic_arn, run.output('heartbeatTopicArn'));
     assert.notEqual(run.output('heartbeatTopicArn'), run.output('alertTopicArn'));
     const workspace = run.one('aws:amp/workspace:Workspace');
-    assert.match(input<{ logGroupArn: string }>(workspace, 'loggingConfiguration').logGroupArn, /-amp-logs:\*$/);
-    assert.equal(input(run.one(T.logGroup, '-amp-logs'), 'name'), `/aws/vendedlogs/prometheus/${expected.stack}`);
+    assert.match(inputOf<{ logGroupArn: string }>(workspace, 'loggingConfiguration').logGroupArn, /-amp-logs:\*$/);
+    assert.equal(inputOf(run.one(T.logGroup, '-amp-logs'), 'name'), `/aws/vendedlogs/prometheus/${expected.stack}`);
   });
 
   test('every resource name (so every role name) is derived from the stack, so two stacks can share an account', ({ run }) => {
@@ -223,28 +217,28 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
   test('the VPC spans the configured zones (at least two, by zone ID), each with a public subnet and a private or isolated one', ({ run }) => {
     const vpc = run.one(T.vpc);
     assert.ok(expected.zones >= 2);
-    assert.equal(input(vpc, 'cidrBlock'), '10.0.0.0/16');
+    assert.equal(inputOf(vpc, 'cidrBlock'), '10.0.0.0/16');
     const inner = expected.small ? 'isolated' : 'private';
     const subnets = run.ofType(T.subnet);
     assert.deepEqual(subnets.map((s) => s.name).sort(), [...subnetNames(expected, 'public'), ...subnetNames(expected, inner)].sort());
-    for (const s of subnets) assert.equal(input(s, 'vpcId'), idOf(vpc));
+    for (const s of subnets) assert.equal(inputOf(s, 'vpcId'), idOf(vpc));
     // Zone IDs from the mock's eu-west-1 (euw1-az1..3), in ID order.
-    assert.deepEqual([...new Set(subnets.map((s) => input<string>(s, 'availabilityZoneId')))].sort(), ['euw1-az1', 'euw1-az2', 'euw1-az3'].slice(0, expected.zones));
+    assert.deepEqual([...new Set(subnets.map((s) => inputOf<string>(s, 'availabilityZoneId')))].sort(), ['euw1-az1', 'euw1-az2', 'euw1-az3'].slice(0, expected.zones));
   });
 
   test(expected.small ? 'tasks run in the public subnets with public IPs (no NAT)' : 'tasks run in exactly the private subnets, one per zone, without public IPs', ({ run }) => {
-    const networkConfiguration = input<{ assignPublicIp: boolean; subnets: string[] }>(run.one(T.service), 'networkConfiguration');
+    const networkConfiguration = inputOf<{ assignPublicIp: boolean; subnets: string[] }>(run.one(T.service), 'networkConfiguration');
     assert.equal(networkConfiguration.assignPublicIp, expected.small === true);
     assert.deepEqual(networkConfiguration.subnets, subnetIds(expected, expected.small ? 'public' : 'private'));
   });
 
   test(expected.domain ? 'the internet-facing ALB sits in the public subnets' : 'the ALB is internal, in subnets without a route from the internet; every group and target lives in the VPC', ({ run }) => {
     const alb = run.one(T.alb);
-    assert.equal(input(alb, 'internal'), !expected.domain);
+    assert.equal(inputOf(alb, 'internal'), !expected.domain);
     const subnetKind = expected.domain ? 'public' : expected.small ? 'isolated' : 'private';
-    assert.deepEqual(input(alb, 'subnets'), subnetIds(expected, subnetKind));
+    assert.deepEqual(inputOf(alb, 'subnets'), subnetIds(expected, subnetKind));
     const vpcId = idOf(run.one(T.vpc));
-    for (const r of [...run.ofType(T.sg), run.one(T.targetGroup)]) assert.equal(input(r, 'vpcId'), vpcId, r.name);
+    for (const r of [...run.ofType(T.sg), run.one(T.targetGroup)]) assert.equal(inputOf(r, 'vpcId'), vpcId, r.name);
     assert.equal(run.output('vpcId'), vpcId);
   });
 
@@ -256,12 +250,12 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
       const rules = ingressOf(run, sg);
       assert.equal(rules.length, 1);
       for (const rule of rules) {
-        assert.equal(input(rule, 'cidrIpv4'), undefined);
-        assert.equal(input(rule, 'cidrIpv6'), undefined);
-        assert.equal(input(rule, 'prefixListId'), undefined);
-        assert.equal(input(rule, 'referencedSecurityGroupId'), idOf(albSg));
-        assert.equal(input(rule, 'fromPort'), APP_PORT);
-        assert.equal(input(rule, 'toPort'), APP_PORT);
+        assert.equal(inputOf(rule, 'cidrIpv4'), undefined);
+        assert.equal(inputOf(rule, 'cidrIpv6'), undefined);
+        assert.equal(inputOf(rule, 'prefixListId'), undefined);
+        assert.equal(inputOf(rule, 'referencedSecurityGroupId'), idOf(albSg));
+        assert.equal(inputOf(rule, 'fromPort'), APP_PORT);
+        assert.equal(inputOf(rule, 'toPort'), APP_PORT);
       }
     }
   });
@@ -274,30 +268,30 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.notEqual(app.METRICS_PORT, app.PORT);
     const [scrape] = collectorConfigOf(run).receivers.prometheus.config.scrape_configs;
     assert.deepEqual(scrape?.static_configs[0]?.targets, [`127.0.0.1:${METRICS_PORT}`]);
-    assert.notEqual(METRICS_PORT, input(run.one(T.targetGroup), 'port'));
+    assert.notEqual(METRICS_PORT, inputOf(run.one(T.targetGroup), 'port'));
     assert.deepEqual(container(run, APP_CONTAINER).portMappings?.map((p) => p.containerPort), [APP_PORT]);
     for (const tg of run.ofType(T.targetGroup)) {
-      assert.notEqual(input(tg, 'port'), METRICS_PORT);
-      assert.notEqual(String(input<{ port?: string }>(tg, 'healthCheck').port), String(METRICS_PORT));
+      assert.notEqual(inputOf(tg, 'port'), METRICS_PORT);
+      assert.notEqual(String(inputOf<{ port?: string }>(tg, 'healthCheck').port), String(METRICS_PORT));
     }
-    for (const listener of run.ofType(T.listener)) assert.notEqual(input(listener, 'port'), METRICS_PORT);
+    for (const listener of run.ofType(T.listener)) assert.notEqual(inputOf(listener, 'port'), METRICS_PORT);
     for (const rule of run.ofType(T.ingress)) {
-      const from = input<number>(rule, 'fromPort');
-      const to = input<number>(rule, 'toPort');
-      assert.ok(!(from <= METRICS_PORT && METRICS_PORT <= to) && input(rule, 'ipProtocol') !== '-1', `${rule.name} admits ${from}-${to}`);
+      const from = inputOf<number>(rule, 'fromPort');
+      const to = inputOf<number>(rule, 'toPort');
+      assert.ok(!(from <= METRICS_PORT && METRICS_PORT <= to) && inputOf(rule, 'ipProtocol') !== '-1', `${rule.name} admits ${from}-${to}`);
     }
   });
 
   test('/metrics answers 403 on every forwarding listener before anything else (second line behind METRICS_PORT)', ({ run }) => {
-    const forwarding = run.ofType(T.listener).filter((l) => (input<{ type: string }[]>(l, 'defaultActions'))[0]?.type === 'forward');
+    const forwarding = run.ofType(T.listener).filter((l) => (inputOf<{ type: string }[]>(l, 'defaultActions'))[0]?.type === 'forward');
     assert.ok(forwarding.length >= 1);
     for (const listener of forwarding) {
-      const rules = run.ofType(T.rule).filter((r) => input(r, 'listenerArn') === arnOf(listener));
-      const block = rules.find((r) => input<{ pathPattern?: { values: string[] } }[]>(r, 'conditions').some((c) => c.pathPattern?.values.includes('/metrics')));
+      const rules = run.ofType(T.rule).filter((r) => inputOf(r, 'listenerArn') === arnOf(listener));
+      const block = rules.find((r) => inputOf<{ pathPattern?: { values: string[] } }[]>(r, 'conditions').some((c) => c.pathPattern?.values.includes('/metrics')));
       assert.ok(block, `a /metrics rule on ${listener.name}`);
-      assert.deepEqual(input<{ pathPattern: { values: string[] } }[]>(block, 'conditions')[0]?.pathPattern.values, BLOCKED_PATHS);
-      assert.deepEqual(input<{ type: string; fixedResponse: { statusCode: string } }[]>(block, 'actions').map((a) => [a.type, a.fixedResponse.statusCode]), [['fixed-response', '403']]);
-      for (const other of rules.filter((r) => r !== block)) assert.ok(input<number>(block, 'priority') < input<number>(other, 'priority'));
+      assert.deepEqual(inputOf<{ pathPattern: { values: string[] } }[]>(block, 'conditions')[0]?.pathPattern.values, BLOCKED_PATHS);
+      assert.deepEqual(inputOf<{ type: string; fixedResponse: { statusCode: string } }[]>(block, 'actions').map((a) => [a.type, a.fixedResponse.statusCode]), [['fixed-response', '403']]);
+      for (const other of rules.filter((r) => r !== block)) assert.ok(inputOf<number>(block, 'priority') < inputOf<number>(other, 'priority'));
     }
   });
 
@@ -309,7 +303,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     const service = run.one(T.service);
     const routing = [...run.ofType(T.listener), ...run.ofType(T.rule)];
     const forwardsToTargetGroup = (r: RecordedResource): boolean =>
-      [...(input<{ type: string; targetGroupArn?: string }[] | undefined>(r, 'defaultActions') ?? []), ...(input<{ type: string; targetGroupArn?: string }[] | undefined>(r, 'actions') ?? [])]
+      [...(inputOf<{ type: string; targetGroupArn?: string }[] | undefined>(r, 'defaultActions') ?? []), ...(inputOf<{ type: string; targetGroupArn?: string }[] | undefined>(r, 'actions') ?? [])]
         .some((a) => a.type === 'forward' && a.targetGroupArn === arnOf(run.one(T.targetGroup)));
     assert.ok(routing.some(forwardsToTargetGroup), 'a listener or rule forwards to the target group');
     for (const r of routing) assert.ok(created(r) < created(service), `${r.type} ${r.name} exists before the ECS service`);
@@ -317,10 +311,10 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
 
   test('the target group checks /ready, drains quickly, and the ALB idles out before Node does', ({ run }) => {
     const tg = run.one(T.targetGroup);
-    assert.equal(input<{ path: string }>(tg, 'healthCheck').path, '/ready');
-    assert.ok(input<number>(tg, 'deregistrationDelay') < 300);
-    assert.equal(input(tg, 'port'), APP_PORT);
-    const idleTimeout = input<number>(run.one(T.alb), 'idleTimeout');
+    assert.equal(inputOf<{ path: string }>(tg, 'healthCheck').path, '/ready');
+    assert.ok(inputOf<number>(tg, 'deregistrationDelay') < 300);
+    assert.equal(inputOf(tg, 'port'), APP_PORT);
+    const idleTimeout = inputOf<number>(run.one(T.alb), 'idleTimeout');
     assert.equal(idleTimeout, ALB_IDLE_TIMEOUT_SECONDS);
     const app = env(container(run, APP_CONTAINER));
     assert.ok(Number(app.KEEP_ALIVE_TIMEOUT_MS) > idleTimeout * 1000);
@@ -330,19 +324,19 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
   test('the ALB writes access logs to an encrypted, private bucket that expires them; deletion protection follows the stack', ({ run }) => {
     const alb = run.one(T.alb);
     const bucket = run.one(T.bucket, '-alb-logs');
-    const logs = input<{ bucket: string; enabled: boolean; prefix: string }>(alb, 'accessLogs');
+    const logs = inputOf<{ bucket: string; enabled: boolean; prefix: string }>(alb, 'accessLogs');
     assert.deepEqual([logs.bucket, logs.enabled], [idOf(bucket), true]);
-    assert.equal(input(alb, 'enableDeletionProtection'), expected.stack === 'prod');
-    assert.equal(input(bucket, 'forceDestroy'), expected.stack !== 'prod');
-    const ofBucket = (type: string) => run.ofType(type).filter((r) => input(r, 'bucket') === idOf(bucket));
+    assert.equal(inputOf(alb, 'enableDeletionProtection'), expected.stack === 'prod');
+    assert.equal(inputOf(bucket, 'forceDestroy'), expected.stack !== 'prod');
+    const ofBucket = (type: string) => run.ofType(type).filter((r) => inputOf(r, 'bucket') === idOf(bucket));
     const [block] = ofBucket(T.publicAccessBlock);
     assert.ok(block);
-    for (const key of ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets']) assert.equal(input(block, key), true, key);
-    assert.equal(input<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[]>(ofBucket(T.encryption)[0] as RecordedResource, 'rules')[0]?.applyServerSideEncryptionByDefault.sseAlgorithm, 'AES256');
-    const [expiry] = input<{ status: string; expiration: { days: number } }[]>(ofBucket(T.lifecycle)[0] as RecordedResource, 'rules');
+    for (const key of ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets']) assert.equal(inputOf(block, key), true, key);
+    assert.equal(inputOf<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[]>(ofBucket(T.encryption)[0] as RecordedResource, 'rules')[0]?.applyServerSideEncryptionByDefault.sseAlgorithm, 'AES256');
+    const [expiry] = inputOf<{ status: string; expiration: { days: number } }[]>(ofBucket(T.lifecycle)[0] as RecordedResource, 'rules');
     assert.equal(expiry?.status, 'Enabled');
     assert.ok((expiry?.expiration.days ?? 0) > 0);
-    const policy = JSON.parse(input<string>(ofBucket(T.bucketPolicy)[0] as RecordedResource, 'policy')) as { Statement: { Effect: string; Principal: { AWS?: string }; Action: string; Resource: string }[] };
+    const policy = JSON.parse(inputOf<string>(ofBucket(T.bucketPolicy)[0] as RecordedResource, 'policy')) as { Statement: { Effect: string; Principal: { AWS?: string }; Action: string; Resource: string }[] };
     const write = policy.Statement.find((s) => s.Effect === 'Allow');
     assert.equal(write?.Principal.AWS, MOCK_ELB_ACCOUNT_ARN);
     assert.equal(write?.Action, 's3:PutObject');
@@ -396,22 +390,22 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
 
   test('deployments roll back on failure and `pulumi up` waits for steady state', ({ run }) => {
     const service = run.one(T.service);
-    assert.deepEqual(input(service, 'deploymentCircuitBreaker'), { enable: true, rollback: true });
-    assert.equal(input(service, 'waitForSteadyState'), true);
-    assert.equal(input(run.one(T.taskDefinition), 'requiresCompatibilities')?.toString(), 'FARGATE');
+    assert.deepEqual(inputOf(service, 'deploymentCircuitBreaker'), { enable: true, rollback: true });
+    assert.equal(inputOf(service, 'waitForSteadyState'), true);
+    assert.equal(inputOf(run.one(T.taskDefinition), 'requiresCompatibilities')?.toString(), 'FARGATE');
   });
 
   test('Container Insights is on and logs are kept for a bounded time', ({ run }) => {
-    assert.deepEqual(input(run.one(T.cluster), 'settings'), [{ name: 'containerInsights', value: 'enabled' }]);
-    for (const group of run.ofType(T.logGroup)) assert.equal(input(group, 'retentionInDays'), 30, group.name);
+    assert.deepEqual(inputOf(run.one(T.cluster), 'settings'), [{ name: 'containerInsights', value: 'enabled' }]);
+    for (const group of run.ofType(T.logGroup)) assert.equal(inputOf(group, 'retentionInDays'), 30, group.name);
   });
 
   test('autoscaling tracks CPU and requests per target within the configured bounds', ({ run }) => {
     const target = run.one(T.scalingTarget);
-    assert.equal(input(target, 'minCapacity'), expected.minTasks);
-    assert.equal(input(target, 'maxCapacity'), expected.maxTasks);
-    assert.equal(input(run.one(T.service), 'desiredCount'), expected.minTasks);
-    const metrics = run.ofType(T.scalingPolicy).map((p) => input<{ predefinedMetricSpecification: { predefinedMetricType: string; resourceLabel?: string } }>(p, 'targetTrackingScalingPolicyConfiguration').predefinedMetricSpecification);
+    assert.equal(inputOf(target, 'minCapacity'), expected.minTasks);
+    assert.equal(inputOf(target, 'maxCapacity'), expected.maxTasks);
+    assert.equal(inputOf(run.one(T.service), 'desiredCount'), expected.minTasks);
+    const metrics = run.ofType(T.scalingPolicy).map((p) => inputOf<{ predefinedMetricSpecification: { predefinedMetricType: string; resourceLabel?: string } }>(p, 'targetTrackingScalingPolicyConfiguration').predefinedMetricSpecification);
     assert.deepEqual(metrics.map((m) => m.predefinedMetricType).sort(), ['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization']);
     const label = metrics.find((m) => m.predefinedMetricType === 'ALBRequestCountPerTarget')?.resourceLabel;
     assert.match(label ?? '', /^app\/.+\/targetgroup\/.+$/);
@@ -420,13 +414,13 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
   test('the rule group namespaces are exactly the files in observability/prometheus/rules', ({ run }) => {
     const files = localFiles(path.join(OBSERVABILITY, 'prometheus', 'rules'), /\.ya?ml$/);
     assert.ok(files.size > 0);
-    const uploaded = new Map(run.ofType(T.ruleGroups).map((r) => [input<string>(r, 'name'), input<string>(r, 'data')]));
+    const uploaded = new Map(run.ofType(T.ruleGroups).map((r) => [inputOf<string>(r, 'name'), inputOf<string>(r, 'data')]));
     assert.deepEqual(uploaded, files);
-    for (const r of run.ofType(T.ruleGroups)) assert.equal(input(r, 'workspaceId'), 'ws-00000000-1111-2222-3333-444444444444');
+    for (const r of run.ofType(T.ruleGroups)) assert.equal(inputOf(r, 'workspaceId'), 'ws-00000000-1111-2222-3333-444444444444');
   });
 
   test('alerts route to the SNS topic', ({ run }) => {
-    const definition = parse(input<string>(run.one(T.alertmanager), 'definition')) as { alertmanager_config: string };
+    const definition = parse(inputOf<string>(run.one(T.alertmanager), 'definition')) as { alertmanager_config: string };
     const alertmanager = parse(definition.alertmanager_config) as { route: { receiver: string }; receivers: { name: string; sns_configs: { topic_arn: string }[] }[] };
     const receiver = alertmanager.receivers.find((r) => r.name === alertmanager.route.receiver);
     assert.equal(receiver?.sns_configs[0]?.topic_arn, run.output('alertTopicArn'));
@@ -444,10 +438,10 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
 
   // The bootstrap's deploy role creates roles only with the boundary, and attaches only the managed policies it lists.
   test('every IAM role carries the configured permissions boundary, and every managed policy attached is one the bootstrap allows', ({ run }) => {
-    for (const role of run.ofType(T.role)) assert.equal(input(role, 'permissionsBoundary'), expected.boundary, role.name);
+    for (const role of run.ofType(T.role)) assert.equal(inputOf(role, 'permissionsBoundary'), expected.boundary, role.name);
     const attachments = run.ofType(T.attachment);
     assert.ok(attachments.length > 0);
-    for (const attachment of attachments) assert.ok(STACK_MANAGED_POLICY_ARNS('aws').includes(input<string>(attachment, 'policyArn')), input(attachment, 'policyArn'));
+    for (const attachment of attachments) assert.ok(STACK_MANAGED_POLICY_ARNS('aws').includes(inputOf<string>(attachment, 'policyArn')), inputOf(attachment, 'policyArn'));
   });
 
   // CI reads these outputs after a deploy.
@@ -456,7 +450,7 @@ function commonPolicies(label: string, which: keyof typeof runs, expected: Expec
     assert.equal(run.output('ampEndpoint'), MOCK_AMP_ENDPOINT);
     for (const key of ['url', 'clusterName', 'serviceName', 'taskDefinitionArn', 'logGroupName', 'alertTopicArn', 'vpcId']) assert.equal(typeof run.output(key), 'string', key);
     assert.match(String(run.output('url')), /^https:\/\//);
-    assert.equal(run.output('taskDefinitionArn'), input(run.one(T.service), 'taskDefinition'));
+    assert.equal(run.output('taskDefinitionArn'), inputOf(run.one(T.service), 'taskDefinition'));
     assert.match(String(run.output('taskDefinitionArn')), /:task-definition\/.+:\d+$/);
   });
 
@@ -479,7 +473,7 @@ cloudfront.before(async (context) => {
 cloudfront('viewers get https://<id>.cloudfront.net and plain HTTP is redirected to HTTPS', ({ run }) => {
   assert.equal(run.output('url'), `https://${MOCK_CLOUDFRONT_DOMAIN}`);
   const distribution = run.one(T.distribution);
-  const behaviors = [input<{ viewerProtocolPolicy: string }>(distribution, 'defaultCacheBehavior'), ...(input<{ viewerProtocolPolicy: string }[] | undefined>(distribution, 'orderedCacheBehaviors') ?? [])];
+  const behaviors = [inputOf<{ viewerProtocolPolicy: string }>(distribution, 'defaultCacheBehavior'), ...(inputOf<{ viewerProtocolPolicy: string }[] | undefined>(distribution, 'orderedCacheBehaviors') ?? [])];
   for (const b of behaviors) assert.equal(b.viewerProtocolPolicy, 'redirect-to-https');
   assert.equal(run.ofType(T.certificate).length, 0);
 });
@@ -487,19 +481,19 @@ cloudfront('viewers get https://<id>.cloudfront.net and plain HTTP is redirected
 // No shared secret to leak: the ALB has no public address at all.
 cloudfront('CloudFront reaches the ALB through a VPC origin: no custom origin, no secret header, no public ALB', ({ run }) => {
   const vpcOrigin = run.one(T.vpcOrigin);
-  const endpoint = input<{ arn: string; httpPort: number; originProtocolPolicy: string }>(vpcOrigin, 'vpcOriginEndpointConfig');
+  const endpoint = inputOf<{ arn: string; httpPort: number; originProtocolPolicy: string }>(vpcOrigin, 'vpcOriginEndpointConfig');
   assert.equal(endpoint.arn, arnOf(run.one(T.alb)));
-  assert.deepEqual([endpoint.originProtocolPolicy, endpoint.httpPort], ['http-only', input(run.one(T.listener), 'port')]);
-  const [origin, ...others] = input<{ domainName: string; vpcOriginConfig?: { vpcOriginId: string }; customOriginConfig?: unknown; customHeaders?: unknown[] }[]>(run.one(T.distribution), 'origins');
+  assert.deepEqual([endpoint.originProtocolPolicy, endpoint.httpPort], ['http-only', inputOf(run.one(T.listener), 'port')]);
+  const [origin, ...others] = inputOf<{ domainName: string; vpcOriginConfig?: { vpcOriginId: string }; customOriginConfig?: unknown; customHeaders?: unknown[] }[]>(run.one(T.distribution), 'origins');
   assert.deepEqual(others, []);
   assert.equal(origin?.vpcOriginConfig?.vpcOriginId, idOf(vpcOrigin));
   assert.equal(origin?.domainName, run.output('albDnsName'));
   assert.equal(origin?.customOriginConfig, undefined);
   assert.deepEqual(origin?.customHeaders ?? [], []);
-  assert.equal(input(run.one(T.alb), 'internal'), true);
+  assert.equal(inputOf(run.one(T.alb), 'internal'), true);
   // The listener forwards everything: only CloudFront can reach it, so there is nothing to check per request.
-  assert.deepEqual(input<{ type: string }[]>(run.one(T.listener), 'defaultActions').map((a) => a.type), ['forward']);
-  assert.equal(run.ofType(T.rule).filter((r) => input<{ httpHeader?: unknown }[]>(r, 'conditions').some((c) => c.httpHeader)).length, 0);
+  assert.deepEqual(inputOf<{ type: string }[]>(run.one(T.listener), 'defaultActions').map((a) => a.type), ['forward']);
+  assert.equal(run.ofType(T.rule).filter((r) => inputOf<{ httpHeader?: unknown }[]>(r, 'conditions').some((c) => c.httpHeader)).length, 0);
 });
 
 cloudfront('the ALB admits only the security group CloudFront creates for its VPC-origin interfaces, looked up once the origin exists', ({ run }) => {
@@ -507,9 +501,9 @@ cloudfront('the ALB admits only the security group CloudFront creates for its VP
   assert.equal(rules.length, 1);
   const [rule] = rules;
   assert.ok(rule);
-  assert.equal(input(rule, 'referencedSecurityGroupId'), MOCK_VPC_ORIGIN_SG_ID);
-  assert.deepEqual([input(rule, 'fromPort'), input(rule, 'toPort')], [ORIGIN_HTTP_PORT, ORIGIN_HTTP_PORT]);
-  for (const key of ['cidrIpv4', 'cidrIpv6', 'prefixListId']) assert.equal(input(rule, key), undefined, key);
+  assert.equal(inputOf(rule, 'referencedSecurityGroupId'), MOCK_VPC_ORIGIN_SG_ID);
+  assert.deepEqual([inputOf(rule, 'fromPort'), inputOf(rule, 'toPort')], [ORIGIN_HTTP_PORT, ORIGIN_HTTP_PORT]);
+  for (const key of ['cidrIpv4', 'cidrIpv6', 'prefixListId']) assert.equal(inputOf(rule, key), undefined, key);
   const lookup = run.result.calls.find((c) => c.token === 'aws:ec2/getSecurityGroup:getSecurityGroup');
   assert.deepEqual(lookup?.inputs.filters, [{ name: 'group-name', values: [VPC_ORIGIN_SECURITY_GROUP] }, { name: 'vpc-id', values: [idOf(run.one(T.vpc))] }]);
   assert.ok(run.resources.indexOf(run.one(T.vpcOrigin)) < run.resources.indexOf(rule));
@@ -517,17 +511,17 @@ cloudfront('the ALB admits only the security group CloudFront creates for its VP
 
 cloudfront('CloudFront caches nothing and hands the ALB every method, query string and header but Host', ({ run }) => {
   const distribution = run.one(T.distribution);
-  const behavior = input<{ cachePolicyId: string; originRequestPolicyId: string; allowedMethods: string[]; targetOriginId: string }>(distribution, 'defaultCacheBehavior');
+  const behavior = inputOf<{ cachePolicyId: string; originRequestPolicyId: string; allowedMethods: string[]; targetOriginId: string }>(distribution, 'defaultCacheBehavior');
   assert.equal(behavior.cachePolicyId, 'cache-policy-Managed-CachingDisabled');
   assert.equal(behavior.originRequestPolicyId, 'origin-request-policy-Managed-AllViewerExceptHostHeader');
   assert.deepEqual([...behavior.allowedMethods].sort(), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
-  const [origin] = input<{ originId: string }[]>(distribution, 'origins');
+  const [origin] = inputOf<{ originId: string }[]>(distribution, 'origins');
   assert.equal(origin?.originId, behavior.targetOriginId);
 });
 
 cloudfront('one NAT gateway for the VPC by default (the cost-aware choice); deletion protection off outside production', ({ run }) => {
-  assert.deepEqual(run.ofType(T.nat).map((n) => input(n, 'subnetId')), ['test-public-0-id']);
-  assert.equal(input(run.one(T.alb), 'enableDeletionProtection'), false);
+  assert.deepEqual(run.ofType(T.nat).map((n) => inputOf(n, 'subnetId')), ['test-public-0-id']);
+  assert.equal(inputOf(run.one(T.alb), 'enableDeletionProtection'), false);
 });
 cloudfront.run();
 
@@ -541,41 +535,41 @@ domain('HTTPS with the TLS 1.3 policy and a DNS-validated certificate; port 80 r
   const listeners = run.ofType(T.listener);
   assert.equal(listeners.length, 2);
   for (const listener of listeners) {
-    if (input(listener, 'protocol') === 'HTTPS') {
-      assert.equal(input(listener, 'port'), 443);
-      assert.equal(input(listener, 'sslPolicy'), TLS_POLICY);
-      assert.ok(input(listener, 'certificateArn'));
+    if (inputOf(listener, 'protocol') === 'HTTPS') {
+      assert.equal(inputOf(listener, 'port'), 443);
+      assert.equal(inputOf(listener, 'sslPolicy'), TLS_POLICY);
+      assert.ok(inputOf(listener, 'certificateArn'));
     } else {
-      assert.equal(input(listener, 'port'), 80);
-      assert.deepEqual(input(listener, 'defaultActions'), [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }]);
+      assert.equal(inputOf(listener, 'port'), 80);
+      assert.deepEqual(inputOf(listener, 'defaultActions'), [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }]);
     }
   }
-  assert.equal(input(run.one(T.certificate), 'validationMethod'), 'DNS');
+  assert.equal(inputOf(run.one(T.certificate), 'validationMethod'), 'DNS');
   assert.equal(run.ofType(T.distribution).length, 0);
   assert.equal(run.ofType(T.vpcOrigin).length, 0);
 });
 
 domain('the validation and alias records live in the configured zone; the alias points at the ALB', ({ run }) => {
-  for (const r of run.ofType(T.record)) assert.equal(input(r, 'zoneId'), MOCK_ZONE_ID);
+  for (const r of run.ofType(T.record)) assert.equal(inputOf(r, 'zoneId'), MOCK_ZONE_ID);
   const alias = run.one(T.record, '-alias');
-  assert.equal(input(alias, 'name'), 'app.example.com');
-  assert.equal(input(alias, 'type'), 'A');
-  assert.equal(input<{ name: string }[]>(alias, 'aliases')[0]?.name, run.output('albDnsName'));
+  assert.equal(inputOf(alias, 'name'), 'app.example.com');
+  assert.equal(inputOf(alias, 'type'), 'A');
+  assert.equal(inputOf<{ name: string }[]>(alias, 'aliases')[0]?.name, run.output('albDnsName'));
 });
 
 domain('natGateways: perAz gives every zone its own NAT gateway', ({ run }) => {
-  assert.deepEqual(run.ofType(T.nat).map((n) => input(n, 'subnetId')).sort(), ['prod-public-0-id', 'prod-public-1-id', 'prod-public-2-id']);
+  assert.deepEqual(run.ofType(T.nat).map((n) => inputOf(n, 'subnetId')).sort(), ['prod-public-0-id', 'prod-public-1-id', 'prod-public-2-id']);
 });
 
 domain('a stack named prod protects its load balancer and log bucket from deletion', ({ run }) => {
-  assert.equal(input(run.one(T.alb), 'enableDeletionProtection'), true);
-  assert.equal(input(run.one(T.bucket, '-alb-logs'), 'forceDestroy'), false);
+  assert.equal(inputOf(run.one(T.alb), 'enableDeletionProtection'), true);
+  assert.equal(inputOf(run.one(T.bucket, '-alb-logs'), 'forceDestroy'), false);
 });
 
 domain('alertEmail subscribes that address to the alert topic, and to the us-east-1 topic of the edge alarms', ({ run }) => {
   const subscriptions = run.ofType(T.subscription);
-  assert.deepEqual(subscriptions.map((s) => [input(s, 'protocol'), input(s, 'endpoint')]), [['email', 'oncall@example.com'], ['email', 'oncall@example.com']]);
-  assert.deepEqual(subscriptions.map((s) => input(s, 'topic')).sort(), [run.output('alertTopicArn'), arnOf(run.one('aws:sns/topic:Topic', '-edge-alerts'))].sort());
+  assert.deepEqual(subscriptions.map((s) => [inputOf(s, 'protocol'), inputOf(s, 'endpoint')]), [['email', 'oncall@example.com'], ['email', 'oncall@example.com']]);
+  assert.deepEqual(subscriptions.map((s) => inputOf(s, 'topic')).sort(), [run.output('alertTopicArn'), arnOf(run.one('aws:sns/topic:Topic', '-edge-alerts'))].sort());
 });
 
 domain('the shutdown settings reach the container from one place', ({ run }) => {
@@ -593,32 +587,33 @@ small.before(async (context) => {
 small('no NAT gateway; the internal ALB sits in isolated subnets of a VPC that still has public subnets (and so an internet gateway)', ({ run }) => {
   assert.equal(run.ofType(T.nat).length, 0);
   assert.equal(run.ofType('aws:ec2/internetGateway:InternetGateway').length, 1);
-  assert.deepEqual(input(run.one(T.alb), 'subnets'), ['small-isolated-0-id', 'small-isolated-1-id']);
+  assert.deepEqual(inputOf(run.one(T.alb), 'subnets'), ['small-isolated-0-id', 'small-isolated-1-id']);
 });
 small('one 0.25 vCPU / 0.5 GB ARM64 task on on-demand Fargate, and no Grafana unless asked for', ({ run }) => {
   const taskDefinition = run.one(T.taskDefinition);
-  assert.deepEqual([input(taskDefinition, 'cpu'), input(taskDefinition, 'memory')], ['256', '512']);
-  assert.equal(input<{ cpuArchitecture: string }>(taskDefinition, 'runtimePlatform').cpuArchitecture, 'ARM64');
+  assert.deepEqual([inputOf(taskDefinition, 'cpu'), inputOf(taskDefinition, 'memory')], ['256', '512']);
+  assert.equal(inputOf<{ cpuArchitecture: string }>(taskDefinition, 'runtimePlatform').cpuArchitecture, 'ARM64');
   const service = run.one(T.service);
-  assert.equal(input(service, 'desiredCount'), 1);
-  assert.equal(input(service, 'launchType'), 'FARGATE');
+  assert.equal(inputOf(service, 'desiredCount'), 1);
+  assert.equal(inputOf(service, 'launchType'), 'FARGATE');
   assert.equal(run.ofType(T.capacityProviders).length, 0);
   assert.equal(run.ofType(T.grafanaWorkspace).length, 0);
 });
-// AWS's ECS guide, "Fargate capacity providers": Fargate Spot only supports X86_64 Linux tasks.
-small('on Fargate Spot: an X86_64 task on the FARGATE_SPOT capacity provider (Spot has no ARM64)', async () => {
+// ECS API reference, CapacityProviderStrategyItem: Fargate Spot runs ARM64 tasks on platform 1.4.0 and later,
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CapacityProviderStrategyItem.html
+small('on Fargate Spot: the small profile\'s ARM64 task on the FARGATE_SPOT capacity provider', async () => {
   const run = await runs.smallSpot;
   assert.equal(run.result.error, undefined, run.result.error);
-  assert.equal(input<{ cpuArchitecture: string }>(run.one(T.taskDefinition), 'runtimePlatform').cpuArchitecture, 'X86_64');
+  assert.equal(inputOf<{ cpuArchitecture: string }>(run.one(T.taskDefinition), 'runtimePlatform').cpuArchitecture, 'ARM64');
   const service = run.one(T.service);
-  assert.equal(input(service, 'launchType'), undefined);
-  assert.deepEqual(input(service, 'capacityProviderStrategies'), [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
-  assert.deepEqual(input(run.one(T.capacityProviders), 'capacityProviders'), ['FARGATE', 'FARGATE_SPOT']);
+  assert.equal(inputOf(service, 'launchType'), undefined);
+  assert.deepEqual(inputOf(service, 'capacityProviderStrategies'), [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }]);
+  assert.deepEqual(inputOf(run.one(T.capacityProviders), 'capacityProviders'), ['FARGATE', 'FARGATE_SPOT']);
 });
 small('the default profile is unchanged: on-demand Fargate, x86, 2 tasks of 0.5 vCPU / 1 GB', async () => {
   const run = await runs.cloudfront;
-  assert.equal(input(run.one(T.service), 'launchType'), 'FARGATE');
-  assert.deepEqual([input(run.one(T.taskDefinition), 'cpu'), input(run.one(T.taskDefinition), 'memory')], ['512', '1024']);
+  assert.equal(inputOf(run.one(T.service), 'launchType'), 'FARGATE');
+  assert.deepEqual([inputOf(run.one(T.taskDefinition), 'cpu'), inputOf(run.one(T.taskDefinition), 'memory')], ['512', '1024']);
   assert.equal(run.ofType(T.capacityProviders).length, 0);
 });
 small.run();
@@ -626,7 +621,7 @@ small.run();
 const rollout = suite('collector configuration reaches running tasks');
 rollout('a new scrape interval makes a new task definition (so ECS rolls it out)', async () => {
   const [base, changed] = await Promise.all([runs.cloudfront, runs.scrape60]);
-  const definitions = (run: ProgramRun) => input<string>(run.one(T.taskDefinition), 'containerDefinitions');
+  const definitions = (run: ProgramRun) => inputOf<string>(run.one(T.taskDefinition), 'containerDefinitions');
   assert.notEqual(definitions(changed), definitions(base));
   assert.equal(collectorConfigOf(changed).receivers.prometheus.config.global.scrape_interval, '60s');
   assert.equal(collectorConfigOf(base).receivers.prometheus.config.global.scrape_interval, '15s');
@@ -637,7 +632,7 @@ rollout.run();
 // deletes what they replace: every layout must keep its subnets apart from every other layout's.
 const layouts = suite('changing profile or availabilityZones on an existing stack');
 layouts('no subnet of one layout overlaps a subnet of another (default 2 zones, default 3 zones, small 2 zones)', async () => {
-  const blocks = async (run: Promise<ProgramRun>) => (await run).ofType(T.subnet).map((s) => input<string>(s, 'cidrBlock'));
+  const blocks = async (run: Promise<ProgramRun>) => (await run).ofType(T.subnet).map((s) => inputOf<string>(s, 'cidrBlock'));
   const span = (cidr: string): [number, number] => {
     const [address, mask] = cidr.split('/') as [string, string];
     const start = address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
@@ -668,21 +663,21 @@ grafana.before(async (context) => {
 // workspace with the API, CLI or AWS CloudFormation" (SERVICE_MANAGED is the console's).
 grafana('the workspace uses IAM Identity Center by default, the role the program scopes (customer-managed permissions) and the version the dashboards are made for', ({ run }) => {
   const workspace = run.one(T.grafanaWorkspace);
-  assert.deepEqual(input(workspace, 'authenticationProviders'), ['AWS_SSO']);
-  assert.equal(input(workspace, 'permissionType'), 'CUSTOMER_MANAGED');
-  assert.equal(input(workspace, 'roleArn'), arnOf(run.one(T.role, '-grafana')));
-  assert.deepEqual(input(workspace, 'dataSources'), ['PROMETHEUS']);
-  assert.equal(input(workspace, 'grafanaVersion'), DEFAULT_GRAFANA_VERSION);
+  assert.deepEqual(inputOf(workspace, 'authenticationProviders'), ['AWS_SSO']);
+  assert.equal(inputOf(workspace, 'permissionType'), 'CUSTOMER_MANAGED');
+  assert.equal(inputOf(workspace, 'roleArn'), arnOf(run.one(T.role, '-grafana')));
+  assert.deepEqual(inputOf(workspace, 'dataSources'), ['PROMETHEUS']);
+  assert.equal(inputOf(workspace, 'grafanaVersion'), DEFAULT_GRAFANA_VERSION);
   assert.match(String(run.output('grafanaUrl')), /^https:\/\/.+\.grafana-workspace\./);
 });
 
 // Grafana 12 has no SigV4 in the core plugin.
 grafana('Grafana 12: the AMP data source is the Amazon Managed Service for Prometheus plugin, signing with SigV4 as the workspace role', ({ run }) => {
   const datasource = run.one(T.datasource);
-  assert.equal(input(datasource, 'uid'), DATASOURCE_UID);
-  assert.equal(input(datasource, 'type'), AMAZON_PROMETHEUS_TYPE);
-  assert.equal(input(datasource, 'url'), MOCK_AMP_ENDPOINT.replace(/\/$/, ''));
-  const jsonData = JSON.parse(input<string>(datasource, 'jsonDataEncoded')) as Record<string, unknown>;
+  assert.equal(inputOf(datasource, 'uid'), DATASOURCE_UID);
+  assert.equal(inputOf(datasource, 'type'), AMAZON_PROMETHEUS_TYPE);
+  assert.equal(inputOf(datasource, 'url'), MOCK_AMP_ENDPOINT.replace(/\/$/, ''));
+  const jsonData = JSON.parse(inputOf<string>(datasource, 'jsonDataEncoded')) as Record<string, unknown>;
   assert.equal(jsonData.sigV4Auth, true);
   assert.equal(jsonData.sigV4AuthType, 'ec2_iam_role');
   assert.equal(jsonData.timeInterval, '15s');
@@ -696,7 +691,7 @@ grafana('Grafana 12: the dashboard pushed selects the plugin type; everything el
   for (const [fileName, content] of files) {
     const dashboard = pushed.find((d) => d.name.endsWith(`-dashboard-${fileName}`));
     assert.ok(dashboard, fileName);
-    const sent = input<string>(dashboard, 'configJson');
+    const sent = inputOf<string>(dashboard, 'configJson');
     const variable = (JSON.parse(sent) as { templating: { list: { type: string; query: string }[] } }).templating.list.find((v) => v.type === 'datasource');
     assert.equal(variable?.query, AMAZON_PROMETHEUS_TYPE);
     assert.ok(!sent.includes(`"type": "${CORE_PROMETHEUS_TYPE}"`), 'no panel asks for the core plugin');
@@ -704,8 +699,8 @@ grafana('Grafana 12: the dashboard pushed selects the plugin type; everything el
     assert.match(dashboard.provider ?? '', /[:$]pulumi:providers:grafana::/);
   }
   const provider = run.one('pulumi:providers:grafana');
-  assert.equal(input(provider, 'auth'), 'glsa_mock_token');
-  assert.equal(input(provider, 'url'), run.output('grafanaUrl'));
+  assert.equal(inputOf(provider, 'auth'), 'glsa_mock_token');
+  assert.equal(inputOf(provider, 'url'), run.output('grafanaUrl'));
 });
 
 grafana('the workspace role may list AMP rules and alerts for Grafana\'s alerting pages', ({ run }) => {
@@ -715,15 +710,15 @@ grafana('the workspace role may list AMP rules and alerts for Grafana\'s alertin
 
 grafana('Grafana 10.4 keeps the core prometheus plugin and pushes the dashboard unchanged', async () => {
   const run = await runs.extras;
-  assert.equal(input(run.one(T.datasource), 'type'), CORE_PROMETHEUS_TYPE);
-  assert.equal(JSON.parse(input<string>(run.one(T.datasource), 'jsonDataEncoded')).timeInterval, '30s');
+  assert.equal(inputOf(run.one(T.datasource), 'type'), CORE_PROMETHEUS_TYPE);
+  assert.equal(JSON.parse(inputOf<string>(run.one(T.datasource), 'jsonDataEncoded')).timeInterval, '30s');
   const files = localFiles(path.join(OBSERVABILITY, 'grafana', 'dashboards'), /\.json$/);
-  for (const [fileName, content] of files) assert.equal(input(run.one(T.dashboard, `-dashboard-${fileName}`), 'configJson'), content);
+  for (const [fileName, content] of files) assert.equal(inputOf(run.one(T.dashboard, `-dashboard-${fileName}`), 'configJson'), content);
 });
 
 grafana('sign-in needs no console step: Identity Center groups and users get their roles from config', async () => {
   const run = await runs.extras;
-  const associations = run.ofType(T.roleAssociation).map((a) => [input<string>(a, 'role'), input(a, 'groupIds'), input(a, 'userIds'), input(a, 'workspaceId')])
+  const associations = run.ofType(T.roleAssociation).map((a) => [inputOf<string>(a, 'role'), inputOf(a, 'groupIds'), inputOf(a, 'userIds'), inputOf(a, 'workspaceId')])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   const workspaceId = idOf(run.one(T.grafanaWorkspace));
   // An empty list is left out: an association names groups, users or both.

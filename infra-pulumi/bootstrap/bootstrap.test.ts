@@ -352,6 +352,10 @@ Program('EC2, CloudFront, logs, Route 53 and S3 rights stop at the stack\'s own 
   }
 });
 
+// What RoleAssociation needs: grafana:UpdatePermissions/ListPermissions (terraform-provider-aws,
+// internal/service/grafana/role_association.go), AWSGrafanaWorkspacePermissionManagementV2's reads and the
+// application-assignment policy AMG's guide adds to it:
+// https://docs.aws.amazon.com/grafana/latest/userguide/security-iam-awsmanpol.html
 Program('Grafana sign-in: the deploy role can create role associations and resolve Identity Center users and groups', ({ records }) => {
   const { policies } = role(records, 'gitlab-deploy');
   const can = (action: string, resource = '*', context: Record<string, string> = {}): boolean => isAllowed(policies, { action, resource, context });
@@ -366,6 +370,10 @@ Program('Grafana sign-in: the deploy role can create role associations and resol
   assert.not.ok(can('sso:CreateApplicationAssignment', application('999999999999'), { 'sso:ApplicationAccount': '999999999999' }), 'not to another account\'s application');
   assert.not.ok(can('sso:CreateAccountAssignment', `arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef`), 'no AWS account access through Identity Center');
   assert.not.ok(can('sso:AssociateProfile', application(ACCOUNT), { 'sso:ApplicationAccount': ACCOUNT }), 'no Identity Center writes beyond assignments');
+  // AMG's guide asks for application assignment (create and delete) only; the provider reads back with grafana:ListPermissions.
+  for (const action of ['sso:DescribeApplicationAssignment', 'sso:ListApplicationAssignments', 'sso:PutApplicationAssignmentConfiguration']) {
+    assert.not.ok(can(action, application(ACCOUNT), { 'sso:ApplicationAccount': ACCOUNT }), action);
+  }
   assert.not.ok(can('identitystore:CreateUser', 'arn:aws:identitystore::123456789012:identitystore/d-0123456789'));
 });
 

@@ -263,7 +263,9 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
     { Sid: 'ListLogGroups', Effect: 'Allow', Action: 'logs:DescribeLogGroups', Resource: '*' },
     {
       // AMP's logging configuration delivers to the log group through CloudWatch Logs' vended-log
-      // deliveries; AMP's "Logging" guide lists these, none of which takes a resource ARN.
+      // deliveries. AMP's user guide lists these (with logs:DescribeLogGroups, above, and the
+      // aps:*LoggingConfiguration actions) on Resource "*": none takes a resource ARN.
+      // https://docs.aws.amazon.com/prometheus/latest/userguide/CW-logs.html ("Configuring CloudWatch Logs")
       Sid: 'AmpLogDelivery',
       Effect: 'Allow',
       Action: [
@@ -324,9 +326,15 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
       Condition: { StringEquals: { 's3:ResourceAccount': accountId } },
     },
     {
-      // AWS_SSO workspaces register an Identity Center application; RoleAssociation (Grafana
-      // sign-in) calls grafana:UpdatePermissions and resolves users and groups in Identity Center:
-      // the reads of AWS's AWSGrafanaWorkspacePermissionManagementV2, plus the identitystore API's.
+      // AWS_SSO workspaces register an Identity Center application (CreateWorkspace's dependent
+      // actions in the Service Authorization Reference). RoleAssociation (Grafana sign-in) calls
+      // grafana:UpdatePermissions and grafana:ListPermissions (terraform-provider-aws,
+      // internal/service/grafana/role_association.go), and AMG resolves the users and groups in Identity
+      // Center with the caller's rights: the sso and sso-directory reads of the managed policy
+      // AWSGrafanaWorkspacePermissionManagementV2, and the identity store's user and group reads
+      // (AMG's guide asks for AWSSSODirectoryReadOnly there):
+      // https://docs.aws.amazon.com/grafana/latest/userguide/security-iam-awsmanpol.html
+      // https://docs.aws.amazon.com/grafana/latest/userguide/security_iam_id-based-policy-examples.html
       Sid: 'GrafanaIdentityCenter',
       Effect: 'Allow',
       Action: [
@@ -340,10 +348,16 @@ function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
     },
     {
       // Assigning the workspace's admins, editors and viewers assigns them to its Identity Center
-      // application. Application ids are random, so: applications of this account only.
+      // application: AMG's guide adds "a policy to provide access to Application assignment" on the
+      // Grafana application's ARN, arn:aws:sso::<owner account>:application/ssoins-…/apl-…
+      // (https://docs.aws.amazon.com/grafana/latest/userguide/security-iam-awsmanpol.html, after
+      // AWSGrafanaWorkspacePermissionManagementV2). Application ids are random and made by AMG, and
+      // with an organization instance the ARN's account may be the instance's, so the scope is the
+      // condition the Service Authorization Reference gives these actions: applications whose owning
+      // account (sso:ApplicationAccount) is this one.
       Sid: 'GrafanaApplicationAssignments',
       Effect: 'Allow',
-      Action: ['sso:CreateApplicationAssignment', 'sso:DeleteApplicationAssignment', 'sso:DescribeApplicationAssignment', 'sso:ListApplicationAssignments'],
+      Action: ['sso:CreateApplicationAssignment', 'sso:DeleteApplicationAssignment'],
       Resource: `arn:${p}:sso::*:application/*`,
       Condition: { StringEquals: { 'sso:ApplicationAccount': accountId } },
     },

@@ -9,7 +9,7 @@
 //   sts:GetCallerIdentity        aws.getCallerIdentity (AMP topic policy, Grafana trust); IAM
 //                                requires no permission for it, listed to say so
 //   (no call)                    aws.getPartition, aws.elb.getServiceAccount: answered locally
-//   ec2:DescribeAvailabilityZones awsx.ec2.Vpc picks the region's first zones
+//   ec2:DescribeAvailabilityZones aws.getAvailabilityZones: the network picks zones by zone ID
 //   ec2:DescribeSecurityGroups   the CloudFront VPC-origin security group, looked up by name
 //   cloudfront:List/GetCachePolicy, List/GetOriginRequestPolicy      the managed policies by name
 //   route53:ListHostedZones(ByName), GetHostedZone, ListTagsForResource  aws.route53.getZone

@@ -15,7 +15,7 @@ import { ProgramRun, runProgram } from '../testing/program';
 import { SERVICE_WIDE } from './deploy-policy';
 import { isAllowed } from './testing/policy-simulator';
 import { asIamSeesIt, policyProblems, requestProblems } from './testing/sar';
-import { AWSX_VPC, type ApiCall } from './testing/program-actions';
+import { type ApiCall } from './testing/program-actions';
 import { type Checked, SCENARIOS, type Scenario, awsNameOf, boundaryArn, boundaryFor, callsOf, policiesFor } from './testing/program-calls';
 import { type PolicyDocument } from './trust';
 
@@ -116,7 +116,6 @@ Coverage('the data sources are the ones the program is known to call, in some co
   for (const label of Object.keys(SCENARIOS)) {
     const run = (await runs[label]) as ProgramRun;
     for (const call of run.result.calls) tokens.add(call.token);
-    if (run.resources.some((r) => r.type === AWSX_VPC)) tokens.add('aws:index/getAvailabilityZones:getAvailabilityZones');
   }
   assert.equal([...tokens].sort(), [
     'aws:cloudfront/getCachePolicy:getCachePolicy',

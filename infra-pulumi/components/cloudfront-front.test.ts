@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { suite } from 'uvu';
-import { construct, inputOf, resolved } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf, resolved } from '../testing/helpers';
 import { MOCK_VPC_ORIGIN_SG_ID } from '../testing/mocks';
 import { CloudFrontFront, ORIGIN_HTTP_PORT, VPC_ORIGIN_SECURITY_GROUP } from './cloudfront-front';
 import { BLOCKED_PATHS } from './load-balancer';

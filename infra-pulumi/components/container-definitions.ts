@@ -1,6 +1,6 @@
 // The task's two container definitions as plain data: the app and the ADOT collector sidecar. Pure
-// functions of their arguments, so what reaches ECS is tested without mocks (awsx does the same in
-// fargateTaskDefinition.ts); TaskDefinition only resolves the outputs they need.
+// functions of their arguments, so what reaches ECS is tested without mocks; TaskDefinition only
+// resolves the outputs they need.
 import { type LogLevel } from '../config';
 import { COLLECTOR_HEALTH_CHECK_COMMAND, COLLECTOR_IMAGE } from './collector-config';
 import { APP_PORT, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, LOOPBACK_ADDRESS, METRICS_PORT, stopTimeoutSeconds } from './timeouts';

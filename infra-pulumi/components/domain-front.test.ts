@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { suite } from 'uvu';
-import { construct, inputOf, resolved } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf, resolved } from '../testing/helpers';
 import { DomainFront, TLS_POLICY } from './domain-front';
 
 const T = {

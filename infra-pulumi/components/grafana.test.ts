@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { construct, inputOf } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf } from '../testing/helpers';
 import {
   AMAZON_PROMETHEUS_TYPE, CORE_PROMETHEUS_TYPE, dashboardForDatasourceType, ManagedGrafana, type ManagedGrafanaArgs, prometheusDatasourceType, TOKEN_SECONDS_TO_LIVE, tokenRotationName,
 } from './grafana';
@@ -30,6 +31,7 @@ test('a token is replaced before it expires, whatever the time between two deplo
       if (reused) assert.ok(idleMs < TOKEN_SECONDS_TO_LIVE * 1000, `minted at +${mintedAt - weekStart} ms, reused after ${idleMs} ms`);
     }
   }
+  // https://docs.aws.amazon.com/grafana/latest/APIReference/API_CreateWorkspaceServiceAccountToken.html
   assert.ok(TOKEN_SECONDS_TO_LIVE <= 30 * 24 * 3600, 'AMG allows at most 30 days');
 });
 test.run();
@@ -87,6 +89,7 @@ component('data source and dashboards are replaced with the workspace and delete
       assert.equal(opts.replaceWith?.[0], workspaceResource, `${key} is replaced with the workspace`);
     }
     // Grafana, "Roles and permissions": Editor cannot add data sources, so Admin is the narrowest role that provisions one.
+    // https://grafana.com/docs/grafana/latest/administration/roles-and-permissions/#organization-roles
     assert.equal(inputOf(built.one(T.serviceAccount), 'grafanaRole'), 'ADMIN');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -47,7 +47,8 @@ export function dashboardForDatasourceType(configJson: string, type: string): st
 /**
  * How long the program's service-account token lives. Tokens rotate weekly (tokenRotationName), so 14
  * days covers the rest of any week a token is minted in while leaving a copy of the state readable
- * for at most two weeks (AMG allows up to 30 days).
+ * for at most two weeks (AMG allows up to 30 days: "You can set the time up to 30 days in the future",
+ * https://docs.aws.amazon.com/grafana/latest/APIReference/API_CreateWorkspaceServiceAccountToken.html).
  */
 export const TOKEN_SECONDS_TO_LIVE = 14 * 24 * 60 * 60;
 
@@ -62,9 +63,12 @@ export function tokenRotationName(now: Date): string {
 }
 
 /**
- * The role of the program's token. Grafana's Editor role cannot add, edit or delete data sources
- * (Grafana, "Roles and permissions": only Admin can), and the program provisions one, so Admin is the
- * narrowest role that does the job. AMG service accounts take VIEWER, EDITOR or ADMIN.
+ * The role of the program's token. Grafana's Editor role cannot add, edit or delete data sources; of
+ * the basic roles only Admin can (Grafana, "Roles and permissions", the comparison of basic roles:
+ * https://grafana.com/docs/grafana/latest/administration/roles-and-permissions/#organization-roles).
+ * The program provisions a data source, so Admin is the narrowest role that does the job. AMG
+ * service accounts take VIEWER, EDITOR or ADMIN
+ * (https://docs.aws.amazon.com/grafana/latest/APIReference/API_CreateWorkspaceServiceAccount.html).
  */
 export const PROVISIONING_ROLE = 'ADMIN';
 export interface ManagedGrafanaArgs {

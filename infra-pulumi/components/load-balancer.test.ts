@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { suite } from 'uvu';
-import { construct, inputOf } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf } from '../testing/helpers';
 import { LoadBalancer } from './load-balancer';
 import { APP_PORT } from './timeouts';
 

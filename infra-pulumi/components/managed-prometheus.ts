@@ -14,9 +14,11 @@ import { readFolder } from './files';
 /** CloudWatch metric the AMP log filter counts: ruler and alert manager errors, in a namespace per stack. */
 export const ampErrorsMetric = (name: string) => ({ namespace: `ObservableService/${name}`, name: 'AmpRulerAndAlertmanagerErrors' });
 /**
- * AMP's vended logs are JSON events with a `component` ("ruler", "alertmanager") and a `message`
- * whose `level` is the severity (AMP user guide, "Monitor Amazon Managed Service for Prometheus
- * events with CloudWatch Logs").
+ * AMP's vended logs are JSON events `{"workspaceId", "message": {"log", "level", ...}, "component"}`,
+ * `component` "ruler" or "alertmanager", `message.level` "ERROR" or "WARN" (AMP logs only those two
+ * levels). The examples: https://docs.aws.amazon.com/prometheus/latest/userguide/Troubleshooting-rule-fail-error.html
+ * and the same guide's "Troubleshoot alert manager with CloudWatch Logs"; the levels:
+ * https://docs.aws.amazon.com/prometheus/latest/userguide/CW-logs.html ("Limitations").
  */
 export const AMP_ERROR_FILTER = '{ ($.component = "ruler" || $.component = "alertmanager") && $.message.level = "ERROR" }';
 
@@ -74,7 +76,10 @@ export class ManagedPrometheus extends pulumi.ComponentResource {
     const ruleFiles = readFolder(args.rulesDir, ['.yml', '.yaml'], 'Prometheus rule files');
     const alertmanagerFile = fs.readFileSync(args.alertmanagerFile, 'utf8');
 
-    // Vended logs: AMP writes to a group under /aws/vendedlogs/ (no resource-policy size limit).
+    // Vended logs: AMP writes to a group under /aws/vendedlogs/ (no resource-policy size limit), named
+    // by its ARN with the `:*` suffix AMP's API requires (pattern `...:log-group:<name>:\*`,
+    // https://docs.aws.amazon.com/prometheus/latest/APIReference/API_CloudWatchLogDestination.html);
+    // the provider's LogGroup.arn has no suffix.
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-amp-logs`, { name: `/aws/vendedlogs/prometheus/${name}`, retentionInDays: args.logRetentionDays }, { parent: this });
     const workspace = new aws.amp.Workspace(`${name}-amp`, {
       alias: name,

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as pulumi from '@pulumi/pulumi';
 import { suite } from 'uvu';
-import { construct, inputOf, resolved } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf, resolved } from '../testing/helpers';
 import { createMocks, type RecordedCall, type RecordedResource } from '../testing/mocks';
 import { PROJECT } from '../testing/program';
 import { Network } from './network';
@@ -55,8 +56,9 @@ test('small: no NAT; tasks in public subnets, the load balancer in isolated ones
 });
 test.run();
 
-// CloudFront Developer Guide, "Restrict access with VPC origins": VPC origins are not offered in some
+// CloudFront Developer Guide, "Supported AWS Regions for VPC origins": VPC origins are not offered in some
 // zone IDs (use1-az3 in us-east-1), and a zone name means a different zone ID in every account.
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html#vpc-origins-supported-regions
 const zones = suite('Network zones');
 zones('subnets are placed by zone ID, skipping IDs VPC origins do not support', async () => {
   const resources: RecordedResource[] = [];

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as aws from '@pulumi/aws';
 import { suite } from 'uvu';
 import { ServiceProcess } from '../../tests/support/service-process';
-import { construct, inputOf, resolved } from '../testing/component';
+import { construct } from '../testing/component';
+import { inputOf, resolved } from '../testing/helpers';
 import { ERROR_RATE_PERCENT, HEALTH_BODY, HEALTH_PATH, ServiceAlarms, type ServiceAlarmsArgs } from './service-alarms';
 
 const T = {
@@ -22,8 +23,10 @@ function argsWith(overrides: Partial<ServiceAlarmsArgs>, provider: aws.Provider)
 const inUsEast1 = (provider: string | undefined) => /::sa[\w-]*-us-east-1::/.test(provider ?? '');
 
 const test = suite('ServiceAlarms');
-// Route 53 Developer Guide, "Values that you specify when you create or update health checks":
-// HTTPS_STR_MATCH searches the first 5,120 bytes of the body for SearchString.
+// Route 53 API reference, HealthCheckConfig: HTTPS_STR_MATCH searches the first 5,120 bytes of the body
+// for SearchString, https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html;
+// health-check metrics exist only in us-east-1,
+// https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
 test('a Route 53 check fetches /health over HTTPS from the public host and requires the healthy body; its alarm lives in us-east-1', async () => {
   const built = await construct('sa', () => {
     const provider = new aws.Provider('sa-us-east-1', { region: 'us-east-1' });
@@ -46,6 +49,8 @@ test('a Route 53 check fetches /health over HTTPS from the public host and requi
   assert.equal(inputOf(built.one(T.subscription), 'endpoint'), 'oncall@example.com');
 });
 
+// CloudFront's metrics exist only in us-east-1:
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/monitoring-using-cloudwatch.html
 test('CloudFront\'s 5xx rate alarms in us-east-1; the load balancer\'s 5xx rate and unhealthy targets alarm in the stack\'s region to its alerts topic', async () => {
   const built = await construct('sb', () => {
     const provider = new aws.Provider('sb-us-east-1', { region: 'us-east-1' });
@@ -87,7 +92,9 @@ body('is in the body of GET /health from the running service', async () => {
     const response = await fetch(`http://127.0.0.1:${service.port}${HEALTH_PATH}`);
     assert.equal(response.status, 200);
     const text = await response.text();
-    assert.ok(text.slice(0, 5120).includes(HEALTH_BODY), text);
+    // Route 53 searches the first 5,120 bytes of the body, not characters:
+    // https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+    assert.ok(Buffer.from(text).subarray(0, 5120).includes(HEALTH_BODY), text);
   } finally {
     await service.kill();
   }

@@ -3,14 +3,20 @@
 // balancer's 5xx rate and unhealthy targets. They fire when CloudFront, the VPC origin, the ALB, DNS or
 // TLS fail, when the service's own metrics (scraped inside the task) see nothing wrong.
 // Route 53 health-check and CloudFront metrics exist only in us-east-1 (Route 53 Developer Guide,
-// "Monitoring health check status"; CloudFront Developer Guide, "Monitoring CloudFront metrics with
-// CloudWatch"), and an alarm notifies only an SNS topic of its own region: those alarms live in
+// "Monitoring health checks using CloudWatch",
+// https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html; CloudFront
+// Developer Guide, "Monitor CloudFront metrics with Amazon CloudWatch",
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/monitoring-using-cloudwatch.html), and an alarm notifies only an SNS topic of its own region: those alarms live in
 // us-east-1 with a topic there; the load balancer's alarms live in the stack's region.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { alertTopic } from './managed-prometheus';
 
-/** What the health check asks for and what the body must contain (the service's GET /health). */
+/**
+ * What the health check asks for and what the body must contain (the service's GET /health). An
+ * HTTPS_STR_MATCH check searches the first 5,120 bytes of the body for SearchString:
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+ */
 export const HEALTH_PATH = '/health';
 export const HEALTH_BODY = "OK I'm healthy";
 /** The region of Route 53 health-check metrics and CloudFront metrics. */

@@ -18,11 +18,18 @@ const layouts = LAYOUTS.map((layout) => layout.split('-') as [Profile, string]).
 const blocksOf = (vpc: string, l: { profile: Profile; zones: number }) => subnetPlan(vpc, l.profile, l.zones).flatMap((z) => [z.public, z.inner]);
 
 const zones = suite('chooseZoneIds');
-// CloudFront Developer Guide, "Restrict access with VPC origins": zone IDs without VPC origins.
+// CloudFront Developer Guide, "Supported AWS Regions for VPC origins": the zone IDs without VPC origins,
+// https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html#vpc-origins-supported-regions
 zones('leaves out the zone IDs VPC origins do not support and picks by ID, not by name order', () => {
   assert.deepEqual(chooseZoneIds(['use1-az6', 'use1-az3', 'use1-az1', 'use1-az2', 'use1-az4', 'use1-az5'], 3), ['use1-az1', 'use1-az2', 'use1-az4']);
   assert.deepEqual(chooseZoneIds(['euw1-az3', 'euw1-az1', 'euw1-az2'], 2), ['euw1-az1', 'euw1-az2']);
   for (const id of VPC_ORIGIN_UNSUPPORTED_ZONE_IDS) assert.ok(!chooseZoneIds([id, 'zz-az8', 'zz-az9'], 2).includes(id), id);
+  assert.deepEqual([...VPC_ORIGIN_UNSUPPORTED_ZONE_IDS].sort(), ['apne1-az3', 'cac1-az3', 'use1-az3', 'usw1-az2']);
+});
+zones('a zone AWS lists no exception for stays usable (Seoul has none)', () => {
+  assert.deepEqual(chooseZoneIds(['apne2-az4', 'apne2-az3', 'apne2-az2', 'apne2-az1'], 3), ['apne2-az1', 'apne2-az2', 'apne2-az3']);
+  assert.throws(() => chooseZoneIds(['apne2-az1', 'apne2-az4'], 3), /only 2 /);
+  assert.deepEqual(chooseZoneIds(['apne2-az2', 'apne2-az4'], 2), ['apne2-az2', 'apne2-az4']);
 });
 zones('too few usable zones names availabilityZones and says how many there are', () => {
   assert.throws(() => chooseZoneIds(['usw1-az1', 'usw1-az2', 'usw1-az3'], 3), /availabilityZones: 3 requested, .*only 2 .*set availabilityZones to 2/);

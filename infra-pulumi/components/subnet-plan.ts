@@ -3,13 +3,14 @@
 import { type Profile } from '../config';
 
 /**
- * Zone IDs where CloudFront VPC origins are not offered. AWS's CloudFront Developer Guide, "Restrict
- * access with VPC origins", section "Supported AWS Regions for VPC origins"
- * (docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html),
- * lists these exceptions by zone ID; zone names map to IDs differently in every account, so the
- * network picks zones by ID. Leaving out one zone too many only narrows the choice.
+ * Zone IDs where CloudFront VPC origins are not offered, as AWS lists them: "us-east-1 (except AZ
+ * use1-az3)", "us-west-1 (except AZ usw1-az2)", "ap-northeast-1 (except AZ apne1-az3)", "ca-central-1
+ * (except AZ cac1-az3)"; every other supported Region has no exception. Source: CloudFront Developer
+ * Guide, "Supported AWS Regions for VPC origins",
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-vpc-origins.html#vpc-origins-supported-regions
+ * Zone names map to IDs differently in every account, so the network picks zones by ID.
  */
-export const VPC_ORIGIN_UNSUPPORTED_ZONE_IDS: readonly string[] = ['use1-az3', 'usw1-az2', 'apne1-az3', 'apne2-az4', 'cac1-az3'];
+export const VPC_ORIGIN_UNSUPPORTED_ZONE_IDS: readonly string[] = ['use1-az3', 'usw1-az2', 'apne1-az3', 'cac1-az3'];
 
 /**
  * The first `count` zone IDs in ID order, without those VPC origins do not support: the same

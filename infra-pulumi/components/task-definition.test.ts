@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { suite } from 'uvu';
 import { parse } from 'yaml';
-import { construct, inputOf, resolved } from '../testing/component';
+import { construct } from '../testing/component';
+import { envOf, inputOf, resolved } from '../testing/helpers';
 import { MOCK_AMP_ENDPOINT } from '../testing/mocks';
 import { APP_CONTAINER, COLLECTOR_CONTAINER, TaskDefinition, type TaskDefinitionArgs } from './task-definition';
 import { METRICS_PORT } from './timeouts';
@@ -14,7 +15,6 @@ const args: TaskDefinitionArgs = {
 };
 interface Container { name: string; environment: { name: string; value: string }[] }
 const containersOf = (definitions: string) => JSON.parse(definitions) as Container[];
-const envOf = (c: Container | undefined) => Object.fromEntries((c?.environment ?? []).map((e) => [e.name, e.value]));
 
 const test = suite('TaskDefinition');
 test('the app serves metrics on METRICS_PORT and the collector, configured in the definition itself, scrapes it over loopback', async () => {

@@ -1,8 +1,7 @@
 // The Fargate task definition: the app container and an ADOT collector sidecar, their log group,
 // and the two roles ECS needs (execution: pull and log; task: what the containers may call).
 // Its collector config is rendered into the definition itself, so a new scrape interval or AMP
-// workspace makes a new revision and rolls out. Handed to FargateService the way awsx's
-// FargateService hands its task definition to a child component.
+// workspace makes a new revision and rolls out. FargateService takes it as an argument.
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { type CpuArchitecture, type LogLevel } from '../config';

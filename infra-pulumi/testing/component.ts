@@ -1,13 +1,10 @@
-// In-process tests of one component (pulumi-awsx's fargateService.test.ts does the same): set the
-// mocks, construct the component with plain inputs, let its registrations reach the mock, then
-// assert on what it asked for. The whole program is tested in a child process (program.ts).
+// In-process tests of one component: set the mocks, construct the component with plain inputs, let
+// its registrations reach the mock, then assert on what it asked for. The whole program is tested in
+// a child process (program.ts).
 import * as pulumi from '@pulumi/pulumi';
 import { settle } from './helpers';
 import { createMocks, type RecordedCall, type RecordedResource } from './mocks';
 import { PROJECT } from './program';
-
-// Kept here for the component tests that import them from this module.
-export { inputOf, resolved } from './helpers';
 
 export interface Constructed<T> {
   component: T;

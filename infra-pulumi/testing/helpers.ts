@@ -1,6 +1,6 @@
 // The helpers every infra test shares: waiting on Pulumi outputs under mocks, reading recorded inputs
 // (secret ones included), container environments, and IAM's wildcard matching. components/,
-// bootstrap/ and index.test.ts import them from here (component.ts re-exports the first few).
+// bootstrap/ and index.test.ts import them from here, and nowhere else.
 import type * as pulumi from '@pulumi/pulumi';
 import { type RecordedResource } from './mocks';
 

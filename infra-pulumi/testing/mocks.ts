@@ -18,35 +18,6 @@ export const MOCK_ZONE_ID = 'Z0123456789ABCDEFGHIJ';
 export const MOCK_VPC_ID = 'vpc-0123456789abcdef0';
 export const MOCK_KMS_KEY_ID = '1111-2222';
 
-/** awsx's default when a Vpc names neither numberOfAvailabilityZones nor availabilityZoneNames. */
-const AWSX_DEFAULT_ZONES = 3;
-
-/**
- * The subnet ids the mock awsx Vpc reports, one per availability zone in zone order: what its
- * provider would return as `publicSubnetIds` / `privateSubnetIds`. Tests compare against these.
- */
-export function mockSubnetIds(type: 'Public' | 'Private' | 'Isolated', zones: number): string[] {
-  const letter = { Public: 'a', Private: 'b', Isolated: 'c' }[type];
-  return Array.from({ length: zones }, (_, zone) => `subnet-0${letter}${String(zone).padStart(15, '0')}`);
-}
-
-/**
- * awsx components run in their provider plugin, which mocks replace: the Vpc is one resource whose
- * children are never created. Give it the outputs the plugin would compute from its inputs.
- */
-function awsxVpcState(inputs: Record<string, unknown>): Record<string, unknown> {
-  const zoneNames = inputs.availabilityZoneNames as string[] | undefined;
-  const zones = zoneNames?.length ?? (inputs.numberOfAvailabilityZones as number | undefined) ?? AWSX_DEFAULT_ZONES;
-  const specs = (inputs.subnetSpecs as { type: string }[] | undefined) ?? [{ type: 'Private' }, { type: 'Public' }];
-  const idsOf = (type: 'Public' | 'Private' | 'Isolated') => (specs.some((spec) => spec.type === type) ? mockSubnetIds(type, zones) : []);
-  return {
-    vpcId: MOCK_VPC_ID,
-    publicSubnetIds: idsOf('Public'),
-    privateSubnetIds: idsOf('Private'),
-    isolatedSubnetIds: idsOf('Isolated'),
-  };
-}
-
 export interface RecordedResource {
   type: string;
   name: string;
@@ -64,8 +35,6 @@ function computedState(type: string, name: string, inputs: Record<string, unknow
     name: inputs.name ?? `${name}-1234567`,
   };
   switch (type) {
-    case 'awsx:ec2:Vpc':
-      return awsxVpcState(inputs);
     case 'aws:lb/loadBalancer:LoadBalancer':
       return { ...state, dnsName: `${name}-123456.${MOCK_REGION}.elb.amazonaws.com`, zoneId: 'Z32O12XQLNTSW2', arnSuffix: `app/${name}/50dc6c495c0c9188` };
     case 'aws:lb/targetGroup:TargetGroup':

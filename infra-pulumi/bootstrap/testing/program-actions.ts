@@ -65,12 +65,6 @@ export interface ResourceRow {
   /** Why the row looks the way it does, when not obvious. */
   readonly note?: string;
   readonly calls: (target: Target) => ApiCall[];
-  /**
-   * A remote component (awsx) creates its children in its provider plugin, which Pulumi's mocks
-   * replace: the types it creates for these inputs, and the data sources it calls.
-   */
-  readonly children?: (inputs: Readonly<Record<string, unknown>>) => string[];
-  readonly invokes?: (inputs: Readonly<Record<string, unknown>>) => string[];
 }
 
 export interface InvokeRow {
@@ -230,7 +224,11 @@ function cloudfrontResource(kind: string, create: string, get: string[], update:
 /** The Identity Center application of an AWS_SSO workspace, in the organization's instance. */
 const grafanaApplication = (t: Target): string => `arn:${t.partition}:sso::${t.accountId}:application/ssoins-0123456789abcdef/apl-0123456789abcdef`;
 
-/** AMP's logging configuration, and the vended-logs delivery to its log group that AMP sets up. */
+/**
+ * AMP's logging configuration, and the vended-logs delivery to its log group that AMP sets up; the
+ * actions are those AMP's user guide requires of whoever configures logging:
+ * https://docs.aws.amazon.com/prometheus/latest/userguide/CW-logs.html ("Configuring CloudWatch Logs").
+ */
 function ampLogging(t: Target): ApiCall[] {
   return [
     ...on('create', ['aps:CreateLoggingConfiguration'], apsArn(t), stackResource(t)),
@@ -249,24 +247,7 @@ const route53Zone = (t: Target): string => `arn:${t.partition}:route53:::hostedz
 /** Types that call no AWS API of their own. */
 const NO_AWS_CALL: ResourceRow = { calls: () => [] };
 
-/** awsx.ec2.Vpc's children (pulumi-awsx awsx/ec2/vpc.ts): the VPC, its gateway, subnets, route tables and routes; NAT and its address unless the strategy is None. */
-export const AWSX_VPC = 'awsx:ec2:Vpc';
-
 export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
-  [AWSX_VPC]: {
-    note: 'children are created by the awsx plugin; the test expands them',
-    calls: () => [],
-    children: (inputs) => {
-      const nat = (inputs.natGateways as { strategy?: string } | undefined)?.strategy ?? 'OnePerAz';
-      return [
-        'aws:ec2/vpc:Vpc', 'aws:ec2/internetGateway:InternetGateway', 'aws:ec2/subnet:Subnet', 'aws:ec2/routeTable:RouteTable',
-        'aws:ec2/routeTableAssociation:RouteTableAssociation', 'aws:ec2/route:Route',
-        ...(nat === 'None' ? [] : ['aws:ec2/eip:Eip', 'aws:ec2/natGateway:NatGateway']),
-      ];
-    },
-    // Without availabilityZoneNames, awsx looks up the region's zones (getDefaultAzs).
-    invokes: (inputs) => (inputs.availabilityZoneNames === undefined ? ['aws:index/getAvailabilityZones:getAvailabilityZones'] : []),
-  },
   'aws:ec2/vpc:Vpc': {
     calls: (t) => [
       ...ec2Create(t, 'ec2:CreateVpc', 'vpc'),
@@ -653,25 +634,38 @@ export const RESOURCE_ROWS: Readonly<Record<string, ResourceRow>> = {
       ]
       : []),
   ]),
+  // The provider's CRUD (terraform-provider-aws internal/service/grafana/role_association.go): create
+  // and update are one upsert, UpdatePermissions then a read; read is ListPermissions; delete is
+  // UpdatePermissions with REVOKE. AMG then resolves the users and groups and assigns them to the
+  // workspace's Identity Center application with the caller's rights (AMG user guide, "AWS managed
+  // policies": AWSGrafanaWorkspacePermissionManagementV2 and the application-assignment policy,
+  // https://docs.aws.amazon.com/grafana/latest/userguide/security-iam-awsmanpol.html).
   'aws:grafana/roleAssociation:RoleAssociation': {
-    note: 'the reads of AWSGrafanaWorkspacePermissionManagementV2, which resolve Identity Center users and groups',
-    calls: (t) => [
-      ...on('create', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
-      ...on('create', [
-        'sso:DescribeRegisteredRegions', 'sso:GetSharedSsoConfiguration', 'sso:ListDirectoryAssociations', 'sso:GetManagedApplicationInstance',
-        'sso:ListProfiles', 'sso:GetProfile', 'sso:ListProfileAssociations', 'sso-directory:DescribeUser', 'sso-directory:DescribeGroup',
-      ], '*'),
-      ...on('create', ['identitystore:DescribeUser', 'identitystore:DescribeGroup'], `arn:${t.partition}:identitystore::${t.accountId}:identitystore/d-0123456789`),
-      ...on('create', ['identitystore:DescribeUser'], `arn:${t.partition}:identitystore:::user/0123456789-u-alice`),
-      ...on('create', ['identitystore:DescribeGroup'], `arn:${t.partition}:identitystore:::group/0123456789-g-admins`),
-      // Each user or group becomes an assignment of the workspace's Identity Center application.
-      ...on('create', ['sso:CreateApplicationAssignment', 'sso:DescribeApplicationAssignment'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
-      ...on('read', ['sso:ListApplicationAssignments'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
-      ...on('delete', ['sso:DeleteApplicationAssignment'], grafanaApplication(t), { 'sso:ApplicationAccount': t.accountId }),
-      ...on('read', ['grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
-      ...on('update', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
-      ...on('delete', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
-    ],
+    note: 'UpdatePermissions and ListPermissions, and what AMG does in Identity Center on the caller\'s behalf',
+    calls: (t) => {
+      const identityCenterReads: ApiCall[] = [
+        ...on('create', [
+          'sso:DescribeRegisteredRegions', 'sso:GetSharedSsoConfiguration', 'sso:ListDirectoryAssociations', 'sso:GetManagedApplicationInstance',
+          'sso:ListProfiles', 'sso:GetProfile', 'sso:ListProfileAssociations', 'sso-directory:DescribeUser', 'sso-directory:DescribeGroup',
+        ], '*'),
+        ...on('create', ['identitystore:DescribeUser', 'identitystore:DescribeGroup'], `arn:${t.partition}:identitystore::${t.accountId}:identitystore/d-0123456789`),
+        ...on('create', ['identitystore:DescribeUser'], `arn:${t.partition}:identitystore:::user/0123456789-u-alice`),
+        ...on('create', ['identitystore:DescribeGroup'], `arn:${t.partition}:identitystore:::group/0123456789-g-admins`),
+      ];
+      const assignment = { 'sso:ApplicationAccount': t.accountId };
+      return [
+        ...on('create', ['grafana:UpdatePermissions', 'grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
+        ...identityCenterReads,
+        ...identityCenterReads.map((call) => ({ ...call, phase: 'update' as const })),
+        // Each user or group added becomes an assignment of the application; each removed, a deletion.
+        ...on('create', ['sso:CreateApplicationAssignment'], grafanaApplication(t), assignment),
+        ...on('read', ['grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
+        ...on('update', ['grafana:UpdatePermissions', 'grafana:ListPermissions'], grafanaArn(t), stackResource(t)),
+        ...on('update', ['sso:CreateApplicationAssignment', 'sso:DeleteApplicationAssignment'], grafanaApplication(t), assignment),
+        ...on('delete', ['grafana:UpdatePermissions'], grafanaArn(t), stackResource(t)),
+        ...on('delete', ['sso:DeleteApplicationAssignment'], grafanaApplication(t), assignment),
+      ];
+    },
   },
   'aws:grafana/workspaceServiceAccount:WorkspaceServiceAccount': lifecycle(grafanaArn, {
     create: ['grafana:CreateWorkspaceServiceAccount'], read: ['grafana:ListWorkspaceServiceAccounts'], update: [], delete: ['grafana:DeleteWorkspaceServiceAccount'],

@@ -116,9 +116,6 @@ export function callsOf(run: ProgramRun): Checked {
       tags: { ...stackTags, ...(inputs.tags as Record<string, string> | undefined) },
     };
     checked.calls.push(...row.calls(target).map((call) => ({ ...call, by: `${type} ${r.name}`, roles: ['deploy' as const] })));
-    // A remote component's children and lookups, which its plugin makes and the mocks replace.
-    for (const child of row.children?.(inputs) ?? []) resource(child, { ...r, type: child, name: `${r.name}-${child.split(':').pop()?.toLowerCase()}`, inputs: { tags: inputs.tags } });
-    for (const token of row.invokes?.(inputs) ?? []) invoke({ token, inputs: {} });
   };
   const invoke = (call: RecordedCall): void => {
     const row = INVOKE_ROWS[call.token];
