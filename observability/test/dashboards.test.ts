@@ -18,7 +18,8 @@ import {
   type Target,
 } from './lib/dashboard-json';
 import { COMPOSE_FILE, DASHBOARDS_DIR, FLY_DASHBOARDS_DIR, GRAFANA_DIR } from './lib/paths';
-import { rules, seconds } from './lib/rule-files';
+import { seconds } from './lib/duration';
+import { rules } from './lib/rule-files';
 
 // Where the file provider reads dashboards inside the Grafana container.
 const DASHBOARDS_MOUNT = '/var/lib/grafana/dashboards';

@@ -7,7 +7,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { REPO_ROOT, RULE_TESTS_DIR } from './lib/paths';
-import { seconds, yamlFiles } from './lib/rule-files';
+import { seconds } from './lib/duration';
+import { yamlFiles } from './lib/rule-files';
 
 interface FireTimesFile {
   tests: {

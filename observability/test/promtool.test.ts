@@ -9,7 +9,8 @@ import * as assert from 'uvu/assert';
 import { prometheusTool } from '../../tests/support/prometheus-tools';
 import { parse } from 'yaml';
 import { COMPOSE_FILE, PROMETHEUS_CONFIG, PROMETHEUS_DIR } from './lib/paths';
-import { ruleFilePaths, ruleTestFilePaths, seconds } from './lib/rule-files';
+import { duration, seconds } from './lib/duration';
+import { ruleFilePaths, ruleTestFilePaths } from './lib/rule-files';
 
 function promtool(...args: string[]): string {
   return promtoolIn(PROMETHEUS_DIR, ...args);
@@ -63,17 +64,6 @@ checks('every promtool rule unit test passes', async () => {
   assert.is(failed, '', failed);
 });
 
-/** A range selector one second shorter: `[5m]` becomes `[4m59s]`. */
-function oneSecondShorter(range: string): string {
-  let left = seconds(range) - 1;
-  let shorter = '';
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
-    if (left >= size) shorter += `${Math.floor(left / size)}${unit}`;
-    left %= size;
-  }
-  return shorter;
-}
-
 checks('the rule unit tests pin the same minutes under Prometheus 3\'s left-open ranges (every range one second shorter)', async () => {
   // Prometheus 3 leaves out the sample exactly at the start of a range, 2.x keeps it: with samples
   // on whole intervals, a range one second shorter selects what 3.x selects, whichever promtool
@@ -86,7 +76,7 @@ checks('the rule unit tests pin the same minutes under Prometheus 3\'s left-open
       const path = join(copy, relative(PROMETHEUS_DIR, original));
       const text = readFileSync(path, 'utf8').replace(/\[((?:\d+[smhd])+)\]/g, (_whole, range: string) => {
         shortened += 1;
-        return `[${oneSecondShorter(range)}]`;
+        return `[${duration(seconds(range) - 1)}]`;
       });
       writeFileSync(path, text);
     }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REPO_ROOT } from './lib/paths';
-import { ruleFilePaths, rules, ruleTestFiles, seconds, type AlertExpectation, type Rule } from './lib/rule-files';
+import { seconds } from './lib/duration';
+import { ruleFilePaths, rules, ruleTestFiles, type AlertExpectation, type Rule } from './lib/rule-files';
 import { parse } from 'yaml';
 
 const alerts = () => rules().filter((rule) => rule.alert !== undefined);
