@@ -1,13 +1,17 @@
 // Every panel, variable and annotation query of every dashboard, run against a real Prometheus
 // that scrapes the real service and loads the shipped config and rules: each must parse and
-// return data. The Fly.io variant's run against a second Prometheus scraping the same service as
-// Fly's does: every series labelled app (the job label dropped), and no rules evaluated.
+// return data. The local stack's black-box exporter probes the service as the shipped config has
+// it. The Fly.io variant's run against a second Prometheus scraping the same service as Fly's
+// does (every series labelled app, the job label dropped, no rules evaluated), and a stub of Fly
+// Proxy's own series, which only Fly can produce, with the labels Fly documents.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createServer, type Server } from 'node:http';
+import { parse, stringify } from 'yaml';
 import { giveUpIfExited, start, stop, type Started } from '../../tests/support/child-process';
 import { freePort } from '../../tests/support/net';
 import { testPrometheusConfig } from '../../tests/support/prometheus-config';
@@ -24,11 +28,14 @@ import {
   variableQueries,
   type PanelQuery,
 } from './lib/dashboard-json';
-import { FLY_DASHBOARDS_DIR, PROMETHEUS_CONFIG, REPO_ROOT } from './lib/paths';
+import { binaryCommand } from './lib/compose-binary';
+import { FLY_DASHBOARDS_DIR, OBSERVABILITY_DIR, PROMETHEUS_CONFIG, REPO_ROOT } from './lib/paths';
 import { ruleGroups } from './lib/rule-files';
 
 // Fast scrapes and rule evaluations so the recording rules have data within seconds.
 const INTERVAL = '1s';
+// What Grafana's $__rate_interval becomes: at least four scrape intervals, as Grafana makes it.
+const RATE_INTERVAL = '1m';
 // What the dashboards' variables are set to, as Grafana would substitute them.
 const VARIABLES = { job: 'app', route: '.*' };
 // The Fly app name the Fly-like Prometheus labels every series with: not "app", so a query that
@@ -118,6 +125,60 @@ let workdir = '';
 let prometheusUrl = '';
 let flyPrometheus: Started | undefined;
 let flyPrometheusUrl = '';
+let blackbox: Started | undefined;
+let flyProxyStub: Server | undefined;
+
+const BLACKBOX_CONFIG = join(OBSERVABILITY_DIR, 'blackbox', 'blackbox.yml');
+
+/**
+ * Fly Proxy's series as Fly's Prometheus stores them (fly_edge_http_responses_count and
+ * fly_app_http_responses_count, labelled region and status; app is the target's label), counting
+ * up at every scrape: 200s at the edge and from the app, 502s only at the edge (no Machine to route to).
+ */
+async function startFlyProxyStub(port: number): Promise<Server> {
+  let scrapes = 0;
+  const server = createServer((_request, response) => {
+    scrapes += 1;
+    const lines = [
+      '# TYPE fly_edge_http_responses_count counter',
+      `fly_edge_http_responses_count{region="ams",status="200"} ${100 * scrapes}`,
+      `fly_edge_http_responses_count{region="ams",status="502"} ${3 * scrapes}`,
+      '# TYPE fly_app_http_responses_count counter',
+      `fly_app_http_responses_count{region="ams",status="200"} ${100 * scrapes}`,
+    ];
+    response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
+  });
+  await new Promise<void>((listening) => server.listen(port, '127.0.0.1', listening));
+  return server;
+}
+
+interface ScrapeJob {
+  job_name: string;
+  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
+  relabel_configs?: { target_label?: string; replacement?: string }[];
+  metric_relabel_configs?: { action: string; regex: string }[];
+}
+
+/** Points the copy's probe job at the test's exporter, in place of the compose service blackbox:9115. */
+function probeThrough(configText: string, exporter: string): string {
+  const config = parse(configText) as { scrape_configs: ScrapeJob[] };
+  const probe = config.scrape_configs.find((job) => job.job_name === 'probe');
+  const address = probe?.relabel_configs?.find((rule) => rule.target_label === '__address__');
+  if (!address) throw new Error('prometheus.yml: the probe job sends no probe through an exporter (no __address__ relabel)');
+  address.replacement = exporter;
+  return stringify(config);
+}
+
+/** Adds a job scraping Fly Proxy's stub, its series labelled with the Fly app as Fly's are. */
+function withFlyProxy(configText: string, target: string): string {
+  const config = parse(configText) as { scrape_configs: ScrapeJob[] };
+  config.scrape_configs.push({
+    job_name: 'fly-proxy',
+    static_configs: [{ targets: [target], labels: { app: FLY_APP } }],
+    metric_relabel_configs: [{ action: 'labeldrop', regex: 'job' }],
+  });
+  return stringify(config);
+}
 
 /** Starts Prometheus on `port` with `configText`, its data and config in a folder of the work dir. */
 async function startPrometheus(name: string, port: number, configText: string, ruleDirs: string[]): Promise<Started> {
@@ -143,11 +204,24 @@ async function startStack(): Promise<void> {
   workdir = mkdtempSync(join(tmpdir(), 'dashboard-queries-'));
   const prometheusPort = await freePort();
   const flyPrometheusPort = await freePort();
+  const blackboxPort = await freePort();
+  const flyProxyPort = await freePort();
 
   // On 127.0.0.1 at LOG_LEVEL warn; no readiness delay, so the clean-up's SIGTERM ends it at once.
   service = await ServiceProcess.start({ SHUTDOWN_DELAY_MS: '0' });
   const appPort = service.port;
   const appUrl = `http://127.0.0.1:${appPort}`;
+
+  // The black-box exporter with the shipped modules, as the compose service runs it.
+  const exporter = binaryCommand('blackbox_exporter', [`--config.file=${BLACKBOX_CONFIG}`, `--web.listen-address=127.0.0.1:${blackboxPort}`], [
+    join(OBSERVABILITY_DIR, 'blackbox'),
+  ]);
+  blackbox = start(exporter.file, exporter.args);
+  await waitFor(`the black-box exporter (from ${exporter.origin}) to be ready`, async () => {
+    giveUpIfExited(blackbox as Started, 'the black-box exporter');
+    return getOk(`http://127.0.0.1:${blackboxPort}/-/healthy`).catch(() => undefined);
+  }, { deadlineMs: 60_000, intervalMs: 250 });
+  flyProxyStub = await startFlyProxyStub(flyProxyPort);
 
   const testRules = join(workdir, 'dashboard-test-rules.yml');
   writeFileSync(testRules, TEST_ALERT_RULES);
@@ -155,23 +229,24 @@ async function startStack(): Promise<void> {
     interval: INTERVAL,
     // No Alertmanager runs here: its job is left out, and alerts go nowhere (they still show
     // in Prometheus' ALERTS series, which is what the dashboards read).
-    targets: { app: `127.0.0.1:${appPort}`, prometheus: `127.0.0.1:${prometheusPort}`, alertmanager: null },
+    targets: { app: `127.0.0.1:${appPort}`, probe: `${appUrl}/health`, prometheus: `127.0.0.1:${prometheusPort}`, alertmanager: null },
     extraRuleFiles: [testRules],
   });
-  prometheus = await startPrometheus('Prometheus', prometheusPort, config.text, [workdir, ...config.ruleDirs]);
+  const configText = probeThrough(config.text, `127.0.0.1:${blackboxPort}`);
+  prometheus = await startPrometheus('Prometheus', prometheusPort, configText, [workdir, ...config.ruleDirs]);
   prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
 
   // Fly's managed Prometheus, as docs/deploy-fly.md describes it: the service's series labelled
   // app=<the Fly app> and no job, and no rules evaluated (so no recording rules, no ALERTS).
   const flyConfig = testPrometheusConfig(PROMETHEUS_CONFIG, {
     interval: INTERVAL,
-    targets: { app: `127.0.0.1:${appPort}`, prometheus: null, alertmanager: null },
+    targets: { app: `127.0.0.1:${appPort}`, probe: null, prometheus: null, alertmanager: null },
     shippedRules: false,
     targetLabels: { app: { app: FLY_APP } },
     dropLabels: ['job'],
   });
   assert.equal(flyConfig.ruleDirs, [], 'the Fly-like Prometheus loads rules');
-  flyPrometheus = await startPrometheus('Fly-like Prometheus', flyPrometheusPort, flyConfig.text, []);
+  flyPrometheus = await startPrometheus('Fly-like Prometheus', flyPrometheusPort, withFlyProxy(flyConfig.text, `127.0.0.1:${flyProxyPort}`), []);
   flyPrometheusUrl = `http://127.0.0.1:${flyPrometheusPort}`;
 
   // Twice, around a scrape: a series the first round creates (a status code's first request)
@@ -194,6 +269,8 @@ live.before(startStack);
 live.after(async () => {
   if (flyPrometheus) await stop(flyPrometheus);
   if (prometheus) await stop(prometheus);
+  if (blackbox) await stop(blackbox);
+  if (flyProxyStub) await new Promise((closed) => flyProxyStub?.close(closed));
   if (service) await service.stopGracefully();
   if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
@@ -221,7 +298,7 @@ function dashboardQueries(dir: string | undefined, variables: Record<string, str
     const dashboard = readDashboard(file, dir);
     return [...panelQueries(dashboard), ...variableQueries(dashboard), ...annotationQueries(dashboard)].map(({ where, expr }) => ({
       where,
-      expr: interpolate(expr, variables),
+      expr: interpolate(expr, variables, { where, interval: RATE_INTERVAL }),
     }));
   });
 }
@@ -272,7 +349,7 @@ live('the headline figures count user-facing requests of the selected routes onl
   const headline = (title: string) => {
     const query = panelQueries(overview).find(({ where }) => where.includes(`"${title}"`));
     if (!query) throw new Error(`no panel "${title}"`);
-    return (route: string) => interpolate(query.expr, { ...VARIABLES, route });
+    return (route: string) => interpolate(query.expr, { ...VARIABLES, route }, { interval: RATE_INTERVAL });
   };
   const values = async (expr: string) =>
     ((await instantQuery(prometheusUrl, expr)).data?.result as { value: [number, string] }[]).map(({ value }) => Number(value[1]));

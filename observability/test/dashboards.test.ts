@@ -15,8 +15,11 @@ import {
   readDashboard,
   variableQueries,
   type DashboardJson,
+  type Target,
 } from './lib/dashboard-json';
 import { COMPOSE_FILE, DASHBOARDS_DIR, FLY_DASHBOARDS_DIR, GRAFANA_DIR } from './lib/paths';
+import { seconds } from './lib/duration';
+import { rules } from './lib/rule-files';
 
 // Where the file provider reads dashboards inside the Grafana container.
 const DASHBOARDS_MOUNT = '/var/lib/grafana/dashboards';
@@ -65,12 +68,15 @@ wiring('every dashboard has a fixed uid and a prometheus data source variable', 
   }
 });
 
+/** The uid a data-source reference names (Grafana also accepts a bare name, which these files never use). */
+const uidOf = (ref: Target['datasource']) => (typeof ref === 'object' ? ref?.uid : ref);
+
 wiring('every panel, query and variable reads the data source picked in $datasource', () => {
   for (const { file, dashboard } of everyDashboard()) {
     const refs = [
       ...panels(dashboard).flatMap((panel) => [
-        { where: `"${panel.title}"`, uid: panel.datasource?.uid },
-        ...(panel.targets ?? []).map((target) => ({ where: `"${panel.title}" ${target.refId}`, uid: target.datasource?.uid })),
+        { where: `"${panel.title}"`, uid: uidOf(panel.datasource) },
+        ...(panel.targets ?? []).map((target) => ({ where: `"${panel.title}" ${target.refId}`, uid: uidOf(target.datasource) })),
       ]),
       ...dashboard.templating.list
         .filter((variable) => variable.type === 'query')
@@ -130,7 +136,7 @@ wiring('every dashboard marks the firing alerts of its job as annotations, from 
   }
 });
 
-wiring('Grafana provisions the Prometheus data source under uid prometheus, and the dashboards from files it cannot edit', () => {
+wiring('Grafana provisions the Prometheus data source under uid prometheus, and the dashboards from files it cannot edit and drops when they go', () => {
   const datasources = parse(readFileSync(join(GRAFANA_DIR, 'provisioning', 'datasources', 'prometheus.yml'), 'utf8')) as {
     datasources: { uid: string; type: string; url: string }[];
   };
@@ -144,7 +150,8 @@ wiring('Grafana provisions the Prometheus data source under uid prometheus, and 
   for (const provider of providers.providers) {
     assert.is(provider.type, 'file');
     assert.is(provider.allowUiUpdates, false);
-    assert.is(provider.disableDeletion, true);
+    // A dashboard whose file git removed is deleted, not kept unprovisioned.
+    assert.is(provider.disableDeletion, false);
     assert.is(provider.options.path, DASHBOARDS_MOUNT);
   }
 });
@@ -174,6 +181,45 @@ wiring('docker-compose.yml mounts the two provisioning folders and the dashboard
   if (home !== undefined) {
     assert.ok(home.startsWith(`${DASHBOARDS_MOUNT}/`), `the home dashboard ${home} is not a provisioned one`);
     assert.ok(dashboardFiles().includes(home.slice(DASHBOARDS_MOUNT.length + 1)), `the home dashboard ${home} does not exist`);
+  }
+});
+
+/** The error-budget panels of a dashboard, with the window their title names, in days. */
+function budgetPanels(dashboard: DashboardJson): { title: string; days: number; exprs: string[] }[] {
+  return panels(dashboard)
+    .filter((panel) => /error budget left/.test(panel.title ?? ''))
+    .map((panel) => {
+      const days = /\((?:last )?(\d+) days\b/.exec(panel.title ?? '')?.[1];
+      return { title: panel.title ?? '', days: Number(days), exprs: (panel.targets ?? []).map((target) => target.expr ?? '') };
+    });
+}
+
+wiring('the error-budget panels name the window they cover, and the data is kept that long', () => {
+  const overview = budgetPanels(readDashboard('service-overview.json'));
+  assert.is(overview.length, 2);
+  const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as { services: { prometheus: { command: string[] } } };
+  const retention = compose.services.prometheus.command.find((flag) => flag.startsWith('--storage.tsdb.retention.time='));
+  const keptDays = seconds(retention?.split('=')[1] ?? '0s') / 86_400;
+  const recorded = new Map(rules().filter((rule) => rule.record).map((rule) => [rule.record, rule.expr]));
+  for (const { title, days, exprs } of overview) {
+    assert.is(days, 30, `"${title}" does not say it covers the objectives' 30 days`);
+    assert.ok(keptDays >= days, `"${title}" covers ${days} days; the local Prometheus keeps ${keptDays}`);
+    // It reads a recorded 30-day ratio, whose rule reads 30 days.
+    for (const expr of exprs) {
+      const names = [...expr.matchAll(/job:slo_\w+:ratio_rate\w+/g)].map(([name]) => name);
+      assert.ok(names.length > 0, `"${title}" reads no recorded ratio: ${expr}`);
+      for (const name of names) assert.match(recorded.get(name) ?? '', new RegExp(`\\[${days}d\\]`), `${name} does not cover ${days} days`);
+    }
+  }
+  const fly = budgetPanels(readDashboard(FLY_DASHBOARD, FLY_DASHBOARDS_DIR));
+  assert.is(fly.length, 2);
+  for (const { title, days, exprs } of fly) {
+    // Fly's Prometheus keeps about 15 days: the title and every range say so.
+    assert.is(days, 15, `"${title}" does not say it covers the 15 days Fly keeps`);
+    for (const expr of exprs) {
+      const ranges = [...expr.matchAll(/\[(\w+)\]/g)].map(([, range]) => range);
+      assert.ok(ranges.length > 0 && ranges.every((range) => range === `${days}d`), `"${title}" reads other windows than ${days}d: ${expr}`);
+    }
   }
 });
 
@@ -224,15 +270,36 @@ fly('every query selects by app, none by job (Fly documents no job label); no al
   assert.equal(dataSourceAnnotations(dashboard), [], 'no alerts run on Fly: an annotation of them stays empty');
 });
 
-fly('its panels are the provisioned dashboard\'s, in the same order, but for those on scrape series', () => {
-  const titles = (dashboard: DashboardJson) => dashboard.panels.map((panel) => panel.title ?? '');
-  const provisioned = titles(readDashboard('service-overview.json'));
-  const flyTitles = titles(readDashboard(FLY_DASHBOARD, FLY_DASHBOARDS_DIR));
-  const scrapeHealth = ['Targets up', 'Scrape health', 'Target up', 'Scrape duration', 'Samples per scrape'];
+/** Row titles and the titles of the panels under each, a window said in brackets left out. */
+function sections(dashboard: DashboardJson): { row: string; panels: string[] }[] {
+  const plain = (title = '') => title.replace(/ \([^)]*\)$/, '');
+  const result: { row: string; panels: string[] }[] = [];
+  for (const panel of dashboard.panels) {
+    if (panel.type === 'row') result.push({ row: plain(panel.title), panels: [] });
+    else result.at(-1)?.panels.push(plain(panel.title));
+  }
+  return result;
+}
+
+fly('its rows and panels are the provisioned dashboard\'s, in the same order, but for the scrape\'s own series and the outside-in row', () => {
+  const comparable = (list: { row: string; panels: string[] }[]) =>
+    list
+      .filter(({ row }) => row !== 'Scrape health')
+      .map(({ row, panels: titles }) => ({
+        row: row.startsWith('Outside-in') ? 'Outside-in' : row,
+        panels: row.startsWith('Outside-in') ? [] : titles.filter((title) => !['Targets up', 'Instances reporting'].includes(title)),
+      }));
   assert.equal(
-    flyTitles.filter((title) => title !== 'Instances reporting'),
-    provisioned.filter((title) => !scrapeHealth.includes(title)),
+    comparable(sections(readDashboard(FLY_DASHBOARD, FLY_DASHBOARDS_DIR))),
+    comparable(sections(readDashboard('service-overview.json'))),
   );
+});
+
+fly('its outside-in row reads Fly Proxy\'s own series at the edge and in front of the app', () => {
+  const exprs = panelQueries(readDashboard(FLY_DASHBOARD, FLY_DASHBOARDS_DIR)).map(({ expr }) => expr);
+  for (const metric of ['fly_edge_http_responses_count', 'fly_app_http_responses_count']) {
+    assert.ok(exprs.some((expr) => metricNames(expr).includes(metric)), `no panel reads ${metric}`);
+  }
 });
 
 fly.run();

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REPO_ROOT } from './lib/paths';
-import { ruleFilePaths, rules, ruleTestFiles, seconds, type AlertExpectation, type Rule } from './lib/rule-files';
+import { seconds } from './lib/duration';
+import { ruleFilePaths, rules, ruleTestFiles, type AlertExpectation, type Rule } from './lib/rule-files';
 import { parse } from 'yaml';
 
 const alerts = () => rules().filter((rule) => rule.alert !== undefined);
@@ -109,18 +110,31 @@ conventions('every alert rule has a promtool test of both sides of its for: boun
   }
 });
 
-conventions('rules-local/ holds only alerts about the local Prometheus and Alertmanager (and Watchdog)', () => {
-  const local = ruleFilePaths().filter((path) => path.includes('/rules-local/'));
-  assert.ok(local.length > 0, 'no rules-local/*.yml');
-  for (const path of local) {
-    const file = parse(readFileSync(path, 'utf8')) as { groups: { rules: Rule[] }[] };
-    for (const rule of file.groups.flatMap((group) => group.rules)) {
-      assert.ok(
-        rule.alert === WATCHDOG || /job="(?:prometheus|alertmanager)"/.test(rule.expr),
-        `${path}: ${rule.alert ?? rule.record} is not about the local monitoring stack; it belongs in rules/`,
-      );
-    }
+/**
+ * Whether a rule reads what only the local stack has: the series of its own Prometheus,
+ * Alertmanager or black-box probes, or the targets of jobs other than the app's. Amazon Managed
+ * Service for Prometheus, which loads rules/, has none of them.
+ */
+function readsLocalOnly(expr: string): boolean {
+  return /\b(?:prometheus|alertmanager|probe)_[a-z_]+/.test(expr) || /\bup\{(?![^}]*\bjob="app")/.test(expr);
+}
+
+conventions('rules/ (loaded by AMP too) reads nothing AMP lacks; rules-local/ holds only what needs the local stack', () => {
+  const inFolder = (folder: string) =>
+    ruleFilePaths()
+      .filter((path) => path.includes(`/${folder}/`))
+      .flatMap((path) => (parse(readFileSync(path, 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((group) => group.rules));
+  const shipped = inFolder('rules');
+  const local = inFolder('rules-local');
+  assert.ok(shipped.length > 0 && local.length > 0, 'no rules/*.yml or rules-local/*.yml');
+  for (const rule of shipped) {
+    assert.not.ok(readsLocalOnly(rule.expr), `${rule.alert ?? rule.record} reads what AMP lacks; it belongs in rules-local/: ${rule.expr}`);
   }
+  for (const rule of local) {
+    assert.ok(readsLocalOnly(rule.expr), `${rule.alert ?? rule.record} needs nothing local; it belongs in rules/, where AMP evaluates it too`);
+  }
+  // The dead man's switch must run where the pages run, AMP included.
+  assert.ok(shipped.some((rule) => rule.alert === WATCHDOG), 'Watchdog is not in rules/');
 });
 
 conventions.run();

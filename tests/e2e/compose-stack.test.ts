@@ -6,7 +6,7 @@
 //
 // Each run is its own compose project (COMPOSE_PROJECT_NAME) on free ports (APP_PORT, …), set in
 // the environment the README's commands already read, so it never touches a user's stack. The only
-// rewrite: services whose image this machine lacks and cannot pull (here Grafana: no registry, no stand-in)
+// rewrite: services whose image the Docker engine lacks and cannot pull (Grafana, on a machine with no registry)
 // are left out of the commands, and the log says so (tests/e2e/readme.ts, planCommand).
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
@@ -139,6 +139,17 @@ Stack('Prometheus scrapes the app and its metrics are queryable', async () => {
     return result.length > 0 ? result : undefined;
   });
   assert.ok(series.some((s) => s.metric.status_code === '200'), JSON.stringify(series));
+});
+
+Stack('the black-box exporter probes the app as a user reaches it, and Prometheus records the probe as a success', async () => {
+  const probe = await waitFor('a successful probe of /health in Prometheus', async () => {
+    const result = await promQuery('probe_success{job="probe"} == 1');
+    return result.length > 0 ? result : undefined;
+  });
+  assert.is(probe[0]?.metric.instance, 'http://app:8080/health');
+  // The probe checks the body, not only the status.
+  const regexFailed = await promQuery('probe_failed_due_to_regex{job="probe"}');
+  assert.equal(regexFailed.map((sample) => sample.value[1]), ['0']);
 });
 
 Stack('Prometheus loads the rule files and sends alerts to Alertmanager, which runs as one instance without gossip', async () => {

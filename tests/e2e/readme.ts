@@ -1,6 +1,7 @@
 // The README's local-stack section as a script: its fenced bash blocks, command by command, so the
 // end-to-end suite runs what a user copies. The only rewrite is narrowing the service list to the
-// services whose image this machine has (here: no Grafana), and that is reported, never silent.
+// services whose image the Docker engine has or can pull (a machine without a registry may have no
+// Grafana), and that is reported, never silent.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../support/repo';
@@ -111,7 +112,7 @@ export type Planned = { run: string; note?: string } | { skip: string };
 export interface StackImages {
   /** Services that start without a profile, in the compose file's order. */
   defaultServices: readonly string[];
-  /** Services whose image is not on this machine, cannot be pulled, and is not built by compose. */
+  /** Services whose image the engine does not have, cannot pull, and compose does not build. */
   missing: ReadonlySet<string>;
 }
 
@@ -126,7 +127,7 @@ export function planCommand(text: string, stack: StackImages): Planned {
   if (compose === undefined || stack.missing.size === 0) return { run: text };
   const missing = compose.services.filter((service) => stack.missing.has(service));
   if (compose.services.length > 0 && missing.length === compose.services.length) {
-    return { skip: `needs ${missing.join(', ')}, whose image is not on this machine` };
+    return { skip: `needs ${missing.join(', ')}, whose image the Docker engine has not got and cannot pull` };
   }
   const { commentAt } = shellWords(text);
   const command = text.slice(0, commentAt).trimEnd();

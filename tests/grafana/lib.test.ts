@@ -40,7 +40,7 @@ Queries('substitutes dashboard variables, leaves the ones Grafana’s backend fi
 });
 
 Queries('a variable without a value is a clear error, not a query with "$name" in it', () => {
-  assert.throws(() => interpolate('up{job="$nope"}', {}, 'here'), /here: no value for \$nope/);
+  assert.throws(() => interpolate('up{job="$nope"}', {}, { where: 'here' }), /here: no value for \$nope/);
   const noCurrent: Dashboard = { ...SMALL, templating: { list: [{ type: 'query', name: 'job' }] } };
   assert.throws(() => variableValues(noCurrent, 'uid'), /\$job has no current value/);
   assert.equal(variableValues(noCurrent, 'uid', { job: 'app' }), { job: 'app' });

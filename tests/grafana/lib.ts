@@ -6,10 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { interpolate, panels, type DashboardJson } from '../../observability/test/lib/dashboard-json';
 import { COMPOSE_FILE, composeImage } from '../support/docker';
 import { REPO_ROOT } from '../support/repo';
 
-export const DASHBOARDS_DIR = path.join(REPO_ROOT, 'observability', 'grafana', 'dashboards');
 export const DATASOURCES_DIR = path.join(REPO_ROOT, 'observability', 'grafana', 'provisioning', 'datasources');
 
 /** The compose file whose Grafana image the suite runs (a test seam: lib.test.ts points it at an absent tag). */
@@ -29,48 +29,7 @@ export function grafanaImageState(file = grafanaComposeFile()): ImageState {
   return { present: true, image };
 }
 
-export interface Target {
-  refId?: string;
-  expr?: string;
-  hide?: boolean;
-  instant?: boolean;
-  range?: boolean;
-  format?: string;
-  legendFormat?: string;
-  interval?: string;
-  datasource?: { type?: string; uid?: string } | string | null;
-}
-
-export interface Panel {
-  type: string;
-  title?: string;
-  datasource?: { type?: string; uid?: string } | string | null;
-  targets?: Target[];
-  panels?: Panel[];
-}
-
-export interface Variable {
-  type: string;
-  name: string;
-  query?: unknown;
-  allValue?: string;
-  current?: { value?: string | string[] };
-}
-
-export interface Dashboard {
-  uid: string;
-  title: string;
-  panels: Panel[];
-  templating?: { list?: Variable[] };
-}
-
-export function dashboardFiles(): string[] {
-  return readdirSync(DASHBOARDS_DIR).filter((name) => name.endsWith('.json')).sort();
-}
-
-export function readDashboard(file: string): Dashboard {
-  return JSON.parse(readFileSync(path.join(DASHBOARDS_DIR, file), 'utf8')) as Dashboard;
-}
+export { dashboardFiles, interpolate, panels as panelsOf, readDashboard, type DashboardJson as Dashboard } from '../../observability/test/lib/dashboard-json';
 
 /** The uid of the provisioned default data source, which the dashboards' data-source variable resolves to. */
 export function provisionedDatasourceUid(): string {
@@ -87,7 +46,7 @@ export function provisionedDatasourceUid(): string {
  * variables the default data source, query variables their saved current value ("All" becomes the
  * variable's allValue). A query variable with no saved value takes `fallbacks[name]`.
  */
-export function variableValues(dashboard: Dashboard, datasourceUid: string, fallbacks: Record<string, string> = {}): Record<string, string> {
+export function variableValues(dashboard: DashboardJson, datasourceUid: string, fallbacks: Record<string, string> = {}): Record<string, string> {
   const values: Record<string, string> = {};
   for (const variable of dashboard.templating?.list ?? []) {
     if (variable.type === 'datasource') {
@@ -112,34 +71,15 @@ export function variableValues(dashboard: Dashboard, datasourceUid: string, fall
   return values;
 }
 
-// Grafana's Prometheus backend fills these in itself (pkg/tsdb/prometheus/query/types.go): left as written.
-const BACKEND_VARIABLES = /^__(interval|interval_ms|range|range_s|range_ms|rate_interval|rate_interval_ms)$/;
-
-/** Substitutes dashboard variables ($name, ${name}, ${name:format}) the way the frontend does before sending. */
-export function interpolate(text: string, values: Record<string, string>, where: string): string {
-  return text.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (whole: string, braced?: string, bare?: string) => {
-    const name = braced ?? bare ?? '';
-    if (BACKEND_VARIABLES.test(name)) return whole;
-    const value = values[name];
-    if (value === undefined) throw new Error(`${where}: no value for $${name}`);
-    return value;
-  });
-}
-
-/** Panels, with those inside collapsed rows, rows themselves left out. */
-export function panelsOf(dashboard: Dashboard): Panel[] {
-  return dashboard.panels.flatMap((panel) => (panel.type === 'row' ? (panel.panels ?? []) : [panel]));
-}
-
 export interface DsQuery {
   where: string;
   body: { from: string; to: string; queries: Record<string, unknown>[] };
 }
 
 /** One /api/ds/query request per visible panel target, variables substituted, data source resolved to its uid. */
-export function panelDsQueries(dashboard: Dashboard, datasourceUid: string, fallbacks: Record<string, string> = {}): DsQuery[] {
+export function panelDsQueries(dashboard: DashboardJson, datasourceUid: string, fallbacks: Record<string, string> = {}): DsQuery[] {
   const values = variableValues(dashboard, datasourceUid, fallbacks);
-  return panelsOf(dashboard).flatMap((panel) =>
+  return panels(dashboard).flatMap((panel) =>
     (panel.targets ?? [])
       .filter((target) => target.hide !== true && typeof target.expr === 'string')
       .map((target) => {
@@ -154,7 +94,7 @@ export function panelDsQueries(dashboard: Dashboard, datasourceUid: string, fall
               {
                 ...rest,
                 refId: target.refId ?? 'A',
-                expr: interpolate(target.expr ?? '', values, where),
+                expr: interpolate(target.expr ?? '', values, { where }),
                 datasource: { type: 'prometheus', uid: datasourceUid },
                 // What a panel some 1000 pixels wide asks for; the backend derives $__interval from it.
                 intervalMs: 15_000,

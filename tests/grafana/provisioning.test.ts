@@ -1,8 +1,12 @@
 // Grafana's part of docker-compose.yml against its provisioning files, checkable without the image:
 // what is mounted where, the settings that keep the stack offline and read-only, and that the
 // home dashboard and the provider's folder point at the shipped dashboard files.
-// Setting names: Grafana's conf/defaults.ini ([analytics], [dashboards]) and
-// pkg/setting/setting_plugins.go ([plugins] preinstall_disabled); GF_<SECTION>_<KEY> overrides them.
+// Setting names: Grafana's conf/defaults.ini ([analytics], [dashboards], [news]) and
+// pkg/setting/setting_plugins.go ([plugins] preinstall_disabled, public_key_retrieval_disabled);
+// GF_<SECTION>_<KEY> overrides them. The admin overlay is read the way Compose reads it
+// (`docker compose config`), where a Docker CLI with Compose v2 is present; without one, those
+// checks say so and count as skipped.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
@@ -41,8 +45,10 @@ Provisioning('mounts only provisioning/datasources and provisioning/dashboards, 
   );
 });
 
-Provisioning('runs offline: no plugin preinstall at start, no update checks, no usage reporting', () => {
+Provisioning('runs offline: no plugin preinstall or signing-key fetch at start, no update checks, no usage reporting, no news feed', () => {
   assert.is(grafana.environment.GF_PLUGINS_PREINSTALL_DISABLED, 'true');
+  assert.is(grafana.environment.GF_PLUGINS_PUBLIC_KEY_RETRIEVAL_DISABLED, 'true');
+  assert.is(grafana.environment.GF_NEWS_NEWS_FEED_ENABLED, 'false');
   assert.is(grafana.environment.GF_ANALYTICS_CHECK_FOR_UPDATES, 'false');
   assert.is(grafana.environment.GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES, 'false');
   assert.is(grafana.environment.GF_ANALYTICS_REPORTING_ENABLED, 'false');
@@ -84,3 +90,52 @@ Provisioning('the provisioned data source is the compose stack’s Prometheus', 
 });
 
 Provisioning.run();
+
+const ADMIN_OVERLAY = path.join(REPO_ROOT, 'docker-compose.grafana-admin.yml');
+
+/** `docker compose config` of the stack with the admin overlay, as JSON, with `env` added. */
+function composeConfig(env: NodeJS.ProcessEnv): { status: number | null; output: string; json?: { services: Record<string, { environment?: Record<string, string> }> } } {
+  const result = spawnSync('docker', ['compose', '-f', COMPOSE_FILE, '-f', ADMIN_OVERLAY, 'config', '--format', 'json'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, GRAFANA_ADMIN_PASSWORD: undefined, ...env },
+  });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  return { status: result.status, output, json: result.status === 0 ? (JSON.parse(result.stdout) as never) : undefined };
+}
+
+const Overlay = suite('the Grafana admin overlay, as Compose reads it');
+
+const overlayChecks: Record<string, () => void> = {
+  'refuses to start without GRAFANA_ADMIN_PASSWORD, naming the variable': () => {
+    const { status, output } = composeConfig({});
+    assert.is.not(status, 0, output);
+    assert.match(output, /GRAFANA_ADMIN_PASSWORD/);
+  },
+  'with it: an admin named admin with that password, and the login form on; the rest of the stack unchanged': () => {
+    const { status, output, json } = composeConfig({ GRAFANA_ADMIN_PASSWORD: 'a-long-test-password' });
+    assert.is(status, 0, output);
+    const environment = json?.services.grafana?.environment ?? {};
+    assert.is(environment.GF_SECURITY_DISABLE_INITIAL_ADMIN_CREATION, 'false');
+    assert.is(environment.GF_AUTH_DISABLE_LOGIN_FORM, 'false');
+    assert.is(environment.GF_SECURITY_ADMIN_USER, 'admin');
+    assert.is(environment.GF_SECURITY_ADMIN_PASSWORD, 'a-long-test-password');
+    // Anonymous visitors stay viewers, sign-up stays closed, and the stack stays offline.
+    for (const name of ['GF_AUTH_ANONYMOUS_ORG_ROLE', 'GF_USERS_ALLOW_SIGN_UP', 'GF_PLUGINS_PUBLIC_KEY_RETRIEVAL_DISABLED', 'GF_PLUGINS_PREINSTALL_DISABLED']) {
+      assert.is(environment[name], grafana.environment[name], name);
+    }
+    const overlay = YAML.parse(readFileSync(ADMIN_OVERLAY, 'utf8')) as { services: Record<string, unknown> };
+    assert.equal(Object.keys(overlay.services), ['grafana'], 'the overlay changes another service than grafana');
+  },
+};
+
+const compose = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8', timeout: 30_000 });
+if (compose.status === 0) {
+  for (const [name, check] of Object.entries(overlayChecks)) Overlay(name, check);
+} else {
+  console.log('skipped: no `docker compose` (Compose v2) here to read docker-compose.grafana-admin.yml');
+  for (const name of Object.keys(overlayChecks)) Overlay.skip(name, () => undefined);
+}
+
+Overlay.run();

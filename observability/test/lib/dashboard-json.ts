@@ -1,22 +1,29 @@
-// The committed dashboard JSON files, and the PromQL their panels, variables and annotations run.
+// The one reader of the committed dashboard JSON files, for every suite that reads them (this
+// workspace's, and tests/grafana): the files, their panels, the PromQL their panels, variables and
+// annotations run, and that PromQL with the dashboard's variables filled in as Grafana would.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DASHBOARDS_DIR } from './paths';
 
+type DatasourceRef = { type?: string; uid?: string };
+
 export interface Target {
   refId?: string;
   expr?: string;
-  datasource?: { type?: string; uid?: string };
+  hide?: boolean;
+  datasource?: DatasourceRef | string | null;
   instant?: boolean;
   range?: boolean;
   format?: string;
+  legendFormat?: string;
+  interval?: string;
 }
 
 export interface Panel {
   id?: number;
   type: string;
   title?: string;
-  datasource?: { type?: string; uid?: string };
+  datasource?: DatasourceRef | string | null;
   targets?: Target[];
   panels?: Panel[];
   options?: Record<string, unknown>;
@@ -26,15 +33,16 @@ export interface Variable {
   type: string;
   name: string;
   query?: string | { query?: string };
-  datasource?: { type?: string; uid?: string };
+  datasource?: DatasourceRef;
   allValue?: string;
+  current?: { value?: string | string[] };
 }
 
 export interface Annotation {
   name: string;
   builtIn?: number;
   enable?: boolean;
-  datasource?: { type?: string; uid?: string };
+  datasource?: DatasourceRef;
   /** Where Grafana keeps a Prometheus annotation's query since 10.x; older dashboards had `expr`. */
   target?: { expr?: string; refId?: string };
   expr?: string;
@@ -43,7 +51,7 @@ export interface Annotation {
 export interface DashboardJson {
   uid: string;
   title: string;
-  schemaVersion: number;
+  schemaVersion?: number;
   panels: Panel[];
   templating: { list: Variable[] };
   annotations?: { list: Annotation[] };
@@ -94,21 +102,33 @@ export function variableQueries(dashboard: DashboardJson): PanelQuery[] {
     });
 }
 
-/**
- * What Grafana would send for `expr` with these variable values. Grafana's built-in intervals
- * become `interval`: Grafana's own $__rate_interval is at least four scrape intervals, so one
- * minute stands for the 15 s scrape interval of the shipped config.
- */
-export function interpolate(expr: string, values: Record<string, string>, interval = '1m'): string {
-  const builtIns: Record<string, string> = {
-    __rate_interval: interval,
-    __interval: interval,
-    __range: interval,
-  };
-  return expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (whole: string, braced?: string, bare?: string) => {
+// Grafana's own variables, which its Prometheus backend fills in (pkg/tsdb/prometheus/query/types.go).
+const BUILT_IN = /^__(interval|interval_ms|range|range_s|range_ms|rate_interval|rate_interval_ms)$/;
+// Those that stand for a duration in a range selector.
+const BUILT_IN_DURATIONS = new Set(['__rate_interval', '__interval', '__range']);
+
+export interface InterpolateOptions {
+  /** Where the text comes from, for the error on a variable without a value. */
+  where?: string;
+  /**
+   * The duration Grafana's built-in intervals become, for a query sent to Prometheus directly
+   * ($__rate_interval is at least four scrape intervals: one minute stands for the 15 s scrape).
+   * Without it they are left as written, for Grafana's backend to fill in.
+   */
+  interval?: string;
+}
+
+/** Substitutes dashboard variables ($name, ${name}, ${name:format}) the way Grafana's frontend does before sending. */
+export function interpolate(text: string, values: Record<string, string>, { where, interval }: InterpolateOptions = {}): string {
+  return text.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g, (whole: string, braced?: string, bare?: string) => {
     const name = braced ?? bare ?? '';
-    const value = builtIns[name] ?? values[name];
-    if (value === undefined) throw new Error(`no value for variable $${name} in ${expr}`);
+    if (BUILT_IN.test(name)) {
+      if (interval === undefined) return whole;
+      if (BUILT_IN_DURATIONS.has(name)) return interval;
+      throw new Error(`${where ?? text}: $${name} stands for no duration`);
+    }
+    const value = values[name];
+    if (value === undefined) throw new Error(`${where ?? text}: no value for $${name}`);
     return value;
   });
 }

@@ -51,13 +51,3 @@ export function rules(): Rule[] {
 export function ruleTestFiles(): RuleTestFile[] {
   return ruleTestFilePaths().map((path) => parse(readFileSync(path, 'utf8')) as RuleTestFile);
 }
-
-/** Prometheus durations as used here ("90s", "5m", "1h", "3d", "15m45s"), in seconds. */
-export function seconds(duration: string): number {
-  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-  const parts = [...duration.matchAll(/(\d+)([smhd])/g)];
-  if (parts.length === 0 || parts.map(([part]) => part).join('') !== duration) {
-    throw new Error(`unsupported duration ${JSON.stringify(duration)}`);
-  }
-  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * (units[unit ?? ''] ?? 0), 0);
-}
