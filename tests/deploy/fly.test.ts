@@ -1,7 +1,7 @@
 // fly.toml checked against the service it deploys: parsed as Fly parses it (TOML), compared with
 // the service's own configuration and routes, then its [env] run on the built service the way a
 // Fly Machine runs it. Key meanings: fly.io docs, "App configuration (fly.toml)" and "Health
-// Checks"; the contract for METRICS_PORT: contracts 1 (a listener that serves only /metrics).
+// Checks"; METRICS_PORT opens a second listener that serves only /metrics.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -130,7 +130,7 @@ Static('HTTP is redirected to HTTPS', () => {
 
 Static('[metrics] is the metrics listener: METRICS_PORT, the service\'s metrics path, apart from the app port', () => {
   const config = serviceConfig() as Config & { metricsPort?: number };
-  assert.is(metrics().port, 9464, 'contract 1: 9464 on Fly');
+  assert.is(metrics().port, 9464, '9464 on Fly');
   assert.is(config.metricsPort, metrics().port, '[env] METRICS_PORT must be the port Fly scrapes');
   assert.is.not(metrics().port, fly.http_service?.internal_port);
   assert.is(metrics().path, ROUTES.metrics);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
-import { type Checkout, type ListedJob, type Scenario, PROJECT_VARIABLES, SCENARIOS, checkout, gitlabCiLocal, listJobs, withVariables } from './gitlab-ci-local';
+import { type Checkout, type ListedJob, type Scenario, PROJECT_VARIABLES, SCENARIOS, checkout, gitlabCiLocal, listJobs, withVariables } from './lib/gitlab-ci-local';
 import { REPO_ROOT } from '../support/repo';
 
 const ciText = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
@@ -163,7 +163,7 @@ Pipeline('the image is published with its digest recorded for the deploy', async
   assert.equal(jobs['image:publish']?.artifacts?.reports, { dotenv: 'image.env' });
 });
 
-// Issue 10, item 6: a fork's pipelines run without this project's variables.
+// a fork's pipelines run without this project's variables.
 Pipeline('a fork\'s merge request builds and scans the image but runs no preview (no role, no secrets)', async ({ repo }) => {
   const names = await jobNames(dir(repo), SCENARIOS.mergeRequest);
   expectJobs('fork merge request', names, [...CHECKS, 'test:e2e', 'audit', 'image:build']);
@@ -174,7 +174,7 @@ Pipeline('a fork\'s own default branch publishes and deploys nothing', async ({ 
   expectJobs('fork default branch', names, [...CHECKS, 'test:e2e']);
 });
 
-// Issue 10, item 10: only push pipelines of the default branch publish and deploy.
+// only push pipelines of the default branch publish and deploy.
 for (const source of ['schedule', 'web', 'api', 'trigger', 'pipeline']) {
   Pipeline(`a ${source} pipeline on the default branch publishes and deploys nothing`, async ({ repo }) => {
     const scenario = project(withVariables(SCENARIOS.defaultBranch, { CI_PIPELINE_SOURCE: source }), { FLY_API_TOKEN: 'fly-token' });
@@ -187,7 +187,7 @@ Pipeline('a tag pushed by anything but a push (API, schedule) releases nothing',
   expectJobs('api tag pipeline', await jobNames(dir(repo), scenario), [...CHECKS, 'test:e2e']);
 });
 
-// Issue 10, item 4: never a write-capable Pulumi token for an unprotected branch.
+// never a write-capable Pulumi token for an unprotected branch.
 Pipeline('previews need a read-only Pulumi token: none without a team, self-managed state or the maintainers-only policy', async ({ repo }) => {
   const withoutTeam = project(SCENARIOS.mergeRequest, {});
   const noTeam = withVariables(withoutTeam, { PULUMI_OIDC_TEAM: undefined });
@@ -204,7 +204,7 @@ Pipeline('previews need a read-only Pulumi token: none without a team, self-mana
   assert.ok((await jobNames(dir(repo), project(SCENARIOS.mergeRequest))).includes('preview'), 'team token: preview');
 });
 
-// Issue 13: test:infra duplicated `npm test`; the preview waits for `test` instead.
+// The preview waits for `test`; no separate infrastructure job repeats `npm test`.
 Pipeline('no test:infra job; the preview needs test', async ({ repo }) => {
   const preview = await gitlabCiLocal(dir(repo), ['--preview']);
   const jobs = YAML.parse(preview.stdout) as Record<string, { needs?: unknown[] }>;
@@ -212,7 +212,7 @@ Pipeline('no test:infra job; the preview needs test', async ({ repo }) => {
   assert.equal(needNames(jobs.preview?.needs), ['test']);
 });
 
-// Issue 10, item 7: a rollback job that redeploys a chosen digest with the current program.
+// a rollback job that redeploys a chosen digest with the current program.
 Pipeline('the default branch offers a manual rollback that does not block the pipeline', async ({ repo }) => {
   const rollback = await job(dir(repo), project(SCENARIOS.defaultBranch), 'rollback');
   assert.ok(rollback, 'rollback is listed');
@@ -226,7 +226,7 @@ Pipeline('the default branch offers a manual rollback that does not block the pi
   assert.match((jobs.rollback?.script ?? []).join('\n'), /ci-pulumi\.sh rollback[\s\S]*ci-smoke-test\.sh/, 'then smoke-tested');
 });
 
-// Issue 12: the optional Fly.io deploy of the published digest.
+// the optional Fly.io deploy of the published digest.
 Pipeline('deploy:fly runs on the default branch only when FLY_API_TOKEN is set, after image:publish', async ({ repo }) => {
   assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.defaultBranch))).includes('deploy:fly'), 'no token: no job');
   const fly = await job(dir(repo), project(SCENARIOS.defaultBranch, { FLY_API_TOKEN: 'fly-token' }), 'deploy:fly');
@@ -236,7 +236,7 @@ Pipeline('deploy:fly runs on the default branch only when FLY_API_TOKEN is set, 
   assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.releaseTag, { FLY_API_TOKEN: 'fly-token' }))).includes('deploy:fly'), 'never from a tag');
 });
 
-// Issue 10, hygiene and secrets within reach.
+// Hygiene and secrets within reach.
 Pipeline('hygiene: timeouts, retries on runner failures, verify environment, developer-only preview artifacts', async ({ repo }) => {
   const defaults = ci.default as { timeout?: string; retry?: { max: number; when: string[] } };
   assert.ok(defaults.timeout, 'a default timeout');
@@ -269,7 +269,7 @@ Pipeline('caches: npm written by `test` only; Pulumi plugins kept in the project
   assert.not.ok(pulumiCaches.some((cached) => cached === '.pulumi/' || cached === '.pulumi'), 'credentials.json is not cached');
 });
 
-// Issue 10, item 11: dind services.
+// dind services.
 Pipeline('dind: the runner waits for its TLS port, and it pulls through the same mirror as every engine', () => {
   const docker = ci['.docker'] as { services: { variables?: Record<string, string>; command?: string[] }[] };
   const dind = docker.services[0];
