@@ -2,7 +2,8 @@
 # Runs Pulumi for the infra-pulumi stack with short-lived credentials only.
 #   ci-pulumi.sh preview    merge requests: `pulumi preview --diff`, also saved to pulumi-preview.txt
 #   ci-pulumi.sh up         default branch: deploy IMAGE_REF (the digest image:publish pushed)
-#   ci-pulumi.sh rollback   manual job: deploy ROLLBACK_IMAGE (an older digest) with this program
+#   ci-pulumi.sh rollback   rollback pipeline: deploy ROLLBACK_IMAGE (the rollback_image input, an older
+#                           digest) with this program
 # up and rollback then confirm the ECS rollout (scripts/ci-rollout-check.mts) and write DEPLOY_URL
 # and DEPLOYED_IMAGE to deploy.env. docs/ci-cd.md describes the variables.
 #
@@ -156,7 +157,7 @@ case "$action" in
     fi
     ;;
   rollback)
-    image=${ROLLBACK_IMAGE:?run the rollback job with ROLLBACK_IMAGE=<DOCKERHUB_REPO>@sha256:<digest>}
+    image=${ROLLBACK_IMAGE:?run a pipeline on the default branch with the input rollback_image=<DOCKERHUB_REPO>@sha256:<digest>}
     ;;
   preview)
     if [ "${IMAGE_CHANGED:-true}" = true ]; then

@@ -112,10 +112,10 @@ ROLLBACK
 
 Smoke test FAILED against $url: the new version may be live but is not healthy.
 Roll back, then fix forward (docs/ci-cd.md, "Rolling back"):
-  1. Run the manual \`rollback\` job of the latest default-branch pipeline with the variable
-     ROLLBACK_IMAGE=<repo>@sha256:<digest of the last good image> (its deploy job's log names it).
-     It deploys that image with the current infrastructure program, confirms the rollout and
-     smoke-tests it.
+  1. Run a pipeline on the default branch (Build > Pipelines > New pipeline) with the input
+     rollback_image=<repo>@sha256:<digest of the last good image> (an earlier deploy job's log
+     names it as DEPLOYED_IMAGE). Its \`rollback\` job deploys that image with the current
+     infrastructure program, confirms the rollout and smoke-tests it.
   2. Or revert the merge on the default branch (git revert -m 1 <merge-sha>, merge it): the new
      pipeline tests, publishes and deploys the previous code.
   GitLab's "Rollback environment" re-runs an old deploy job, which applies that commit's whole

@@ -87,7 +87,7 @@ for (const spelling of ['/metrics', '/%6detrics', '/metric%73', '/./metrics', '/
     assert.is(code, 1, output);
     assert.ok(output.includes(`FAIL  the metrics are public: GET http://127.0.0.1:`) && output.includes(`${spelling} answered 200`), output);
     assert.is(healthRequests, 1, 'one attempt: a leak is not retried');
-    assert.match(output, /rollback` job/);
+    assert.match(output, /input\n? *rollback_image=/);
   });
 }
 
@@ -97,7 +97,7 @@ Smoke('fails within its deadline when /health never becomes healthy, and says ho
   assert.is(code, 1, output);
   assert.match(output, /FAIL {2}after \d+ attempt\(s\) in 2s:\n {2}- GET .*\/health: expected 200, got 503/);
   assert.ok(healthRequests >= 1 && healthRequests <= 3, `a 2 s deadline with 1 s pauses allows a few attempts, not ${healthRequests}`);
-  assert.match(output, /ROLLBACK_IMAGE=/);
+  assert.match(output, /New pipeline\) with the input\n\s+rollback_image=<repo>@sha256:/);
   assert.match(output, /git revert/);
 });
 
@@ -107,7 +107,7 @@ Smoke('on Fly.io (SMOKE_TARGET=fly), a failure says how to roll back there, not 
   assert.is(code, 1, output);
   assert.match(output, /flyctl releases --app observable-demo --image/);
   assert.match(output, /flyctl deploy --config fly\.toml --app observable-demo --image <repo>@sha256:/);
-  assert.not.match(output, /ROLLBACK_IMAGE|rollback` job/, 'the AWS rollback job does not roll Fly.io back');
+  assert.not.match(output, /rollback_image|rollback` job/, 'the AWS rollback job does not roll Fly.io back');
 });
 
 Smoke('an unknown SMOKE_TARGET stops with one line naming it', async () => {

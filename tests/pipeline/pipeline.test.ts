@@ -11,7 +11,8 @@ import { REPO_ROOT } from '../support/repo';
 
 const ciText = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
 const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };
-const ci = YAML.parse(ciText, { customTags: [referenceTag] }) as Record<string, unknown> & {
+// The file is two YAML documents: the spec: header (pipeline inputs), then the pipeline.
+const ci = YAML.parseAllDocuments(ciText, { customTags: [referenceTag] }).at(-1)?.toJS() as Record<string, unknown> & {
   workflow: { rules: unknown[] };
   variables: Record<string, string>;
 };
@@ -20,12 +21,12 @@ const CHECKS = ['lint', 'test', 'test:observability'];
 /** Each kind of pipeline of this project, with its CI/CD variables set as docs/ci-cd.md says. */
 const EXPECTED: Record<'mergeRequest' | 'defaultBranch' | 'releaseTag' | 'otherBranch', string[]> = {
   mergeRequest: [...CHECKS, 'test:e2e', 'audit', 'image:build', 'preview'],
-  defaultBranch: [...CHECKS, 'test:e2e', 'image:publish', 'deploy', 'smoke-test', 'rollback'],
+  defaultBranch: [...CHECKS, 'test:e2e', 'image:publish', 'deploy', 'smoke-test'],
   releaseTag: [...CHECKS, 'test:e2e', 'image:release'],
   otherBranch: CHECKS,
 };
 const project = (scenario: Scenario, extra: Record<string, string> = {}): Scenario => withVariables(scenario, { ...PROJECT_VARIABLES, ...extra });
-const ALL_JOBS = [...new Set([...Object.values(EXPECTED).flat(), 'deploy:fly'])].sort();
+const ALL_JOBS = [...new Set([...Object.values(EXPECTED).flat(), 'deploy:fly', 'rollback'])].sort();
 const DEPLOYING = ['deploy', 'smoke-test', 'rollback', 'deploy:fly'];
 
 /**
@@ -163,7 +164,7 @@ Pipeline('the image is published with its digest recorded for the deploy', async
   assert.equal(jobs['image:publish']?.artifacts?.reports, { dotenv: 'image.env' });
 });
 
-// a fork's pipelines run without this project's variables.
+// A fork's pipelines run without this project's variables.
 Pipeline('a fork\'s merge request builds and scans the image but runs no preview (no role, no secrets)', async ({ repo }) => {
   const names = await jobNames(dir(repo), SCENARIOS.mergeRequest);
   expectJobs('fork merge request', names, [...CHECKS, 'test:e2e', 'audit', 'image:build']);
@@ -174,7 +175,7 @@ Pipeline('a fork\'s own default branch publishes and deploys nothing', async ({ 
   expectJobs('fork default branch', names, [...CHECKS, 'test:e2e']);
 });
 
-// only push pipelines of the default branch publish and deploy.
+// Only push pipelines of the default branch publish and deploy.
 for (const source of ['schedule', 'web', 'api', 'trigger', 'pipeline']) {
   Pipeline(`a ${source} pipeline on the default branch publishes and deploys nothing`, async ({ repo }) => {
     const scenario = project(withVariables(SCENARIOS.defaultBranch, { CI_PIPELINE_SOURCE: source }), { FLY_API_TOKEN: 'fly-token' });
@@ -187,7 +188,7 @@ Pipeline('a tag pushed by anything but a push (API, schedule) releases nothing',
   expectJobs('api tag pipeline', await jobNames(dir(repo), scenario), [...CHECKS, 'test:e2e']);
 });
 
-// never a write-capable Pulumi token for an unprotected branch.
+// Never a write-capable Pulumi token for an unprotected branch.
 Pipeline('previews need a read-only Pulumi token: none without a team, self-managed state or the maintainers-only policy', async ({ repo }) => {
   const withoutTeam = project(SCENARIOS.mergeRequest, {});
   const noTeam = withVariables(withoutTeam, { PULUMI_OIDC_TEAM: undefined });
@@ -212,21 +213,17 @@ Pipeline('no test:infra job; the preview needs test', async ({ repo }) => {
   assert.equal(needNames(jobs.preview?.needs), ['test']);
 });
 
-// a rollback job that redeploys a chosen digest with the current program.
-Pipeline('the default branch offers a manual rollback that does not block the pipeline', async ({ repo }) => {
-  const rollback = await job(dir(repo), project(SCENARIOS.defaultBranch), 'rollback');
-  assert.ok(rollback, 'rollback is listed');
-  assert.is(rollback.when, 'manual');
-  assert.is(rollback.allow_failure, true, 'an unused manual job leaves the pipeline green');
-  assert.equal(needNames(rollback.needs), [], 'it needs no build: it deploys an image that exists');
+// A rollback redeploys a chosen digest with the current program (rollback.test.ts runs it).
+Pipeline('the rollback job deploys in the production group and environment, then smoke-tests', async ({ repo }) => {
   const preview = await gitlabCiLocal(dir(repo), ['--preview']);
-  const jobs = YAML.parse(preview.stdout) as Record<string, { script?: string[]; resource_group?: string; environment?: { name: string } }>;
+  const jobs = YAML.parse(preview.stdout) as Record<string, { script?: string[]; resource_group?: string; environment?: { name: string }; needs?: unknown }>;
   assert.is(jobs.rollback?.resource_group, 'production', 'never beside a deploy');
   assert.is(jobs.rollback?.environment?.name, 'production');
+  assert.equal(needNames(jobs.rollback?.needs), [], 'it needs no build: it deploys an image that exists');
   assert.match((jobs.rollback?.script ?? []).join('\n'), /ci-pulumi\.sh rollback[\s\S]*ci-smoke-test\.sh/, 'then smoke-tested');
 });
 
-// the optional Fly.io deploy of the published digest.
+// The optional Fly.io deploy of the published digest.
 Pipeline('deploy:fly runs on the default branch only when FLY_API_TOKEN is set, after image:publish', async ({ repo }) => {
   assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.defaultBranch))).includes('deploy:fly'), 'no token: no job');
   const fly = await job(dir(repo), project(SCENARIOS.defaultBranch, { FLY_API_TOKEN: 'fly-token' }), 'deploy:fly');
@@ -269,7 +266,7 @@ Pipeline('caches: npm written by `test` only; Pulumi plugins kept in the project
   assert.not.ok(pulumiCaches.some((cached) => cached === '.pulumi/' || cached === '.pulumi'), 'credentials.json is not cached');
 });
 
-// dind services.
+// Dind services.
 Pipeline('dind: the runner waits for its TLS port, and it pulls through the same mirror as every engine', () => {
   const docker = ci['.docker'] as { services: { variables?: Record<string, string>; command?: string[] }[] };
   const dind = docker.services[0];

@@ -22,6 +22,7 @@ const OVERRIDDEN_PREDEFINED = [
   'CI_DEFAULT_BRANCH',
   'CI_MERGE_REQUEST_IID',
   'CI_OPEN_MERGE_REQUESTS',
+  'CI_PROJECT_DIR',
 ];
 
 /** A pipeline kind, as the variables GitLab predefines for it. */
@@ -29,6 +30,8 @@ export interface Scenario {
   readonly variables: Readonly<Record<string, string>>;
   /** Variables GitLab does not set for this kind of pipeline. */
   readonly unset: readonly string[];
+  /** Pipeline inputs (spec:inputs), as the run-pipeline form or the API passes them. */
+  readonly inputs?: Readonly<Record<string, string>>;
 }
 
 export const SCENARIOS = {
@@ -95,7 +98,12 @@ export function withVariables(scenario: Scenario, variables: Readonly<Record<str
       merged[name] = value;
     }
   }
-  return { variables: merged, unset };
+  return { variables: merged, unset, ...(scenario.inputs ? { inputs: scenario.inputs } : {}) };
+}
+
+/** A scenario with pipeline inputs. */
+export function withInputs(scenario: Scenario, inputs: Readonly<Record<string, string>>): Scenario {
+  return { ...scenario, inputs: { ...scenario.inputs, ...inputs } };
 }
 
 export interface ListedJob {
@@ -165,12 +173,16 @@ export interface GclResult {
   stderr: string;
 }
 
-/** One gitlab-ci-local run; never throws on a non-zero exit, the caller asserts on it. */
-export async function gitlabCiLocal(cwd: string, args: readonly string[], scenario?: Scenario): Promise<GclResult> {
+/**
+ * One gitlab-ci-local run; never throws on a non-zero exit, the caller asserts on it. `env` is
+ * added to the environment it (and, with the shell executor, every job) runs in.
+ */
+export async function gitlabCiLocal(cwd: string, args: readonly string[], scenario?: Scenario, env: Record<string, string> = {}): Promise<GclResult> {
   const scenarioArgs = scenario
     ? [
         ...Object.entries(scenario.variables).flatMap(([key, value]) => ['--variable', `${key}=${value}`]),
         ...scenario.unset.flatMap((name) => ['--unset-variable', name]),
+        ...Object.entries(scenario.inputs ?? {}).flatMap(([key, value]) => ['--input', `${key}=${value}`]),
       ]
     : [];
   const home = path.join(cwd, '.gitlab-ci-local-home');
@@ -178,7 +190,7 @@ export async function gitlabCiLocal(cwd: string, args: readonly string[], scenar
     const { stdout, stderr } = await execFileAsync(
       process.execPath,
       [GITLAB_CI_LOCAL, '--home', home, '--no-color', '--ignore-predefined-vars', OVERRIDDEN_PREDEFINED.join(','), ...scenarioArgs, ...args],
-      { cwd, env: cleanEnv(), maxBuffer: 256 * 1024 * 1024 },
+      { cwd, env: cleanEnv(env), maxBuffer: 256 * 1024 * 1024 },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -193,4 +205,40 @@ export async function listJobs(cwd: string, scenario: Scenario): Promise<ListedJ
   if (result.code !== 0) throw new Error(`gitlab-ci-local --list-json failed:\n${result.stderr}${result.stdout}`);
   const json = result.stdout.slice(result.stdout.indexOf('['));
   return (JSON.parse(json) as ListedJob[]).filter((job) => job.when !== 'never');
+}
+
+export interface JobsRun extends GclResult {
+  /** Each job's full output, by job name. */
+  readonly logs: Readonly<Record<string, string>>;
+}
+
+/**
+ * Runs jobs of this repository's pipeline for real (shell executor) in a throwaway copy, with `bin`
+ * first on PATH so fakes stand in for docker, pulumi, flyctl and the like. No job names: the whole
+ * pipeline. `variablesFile` is a .gitlab-ci-local-variables.yml (project variables, with their
+ * environment scopes) and `files` replaces or adds files in the copy.
+ */
+export async function runJobs(
+  jobs: readonly string[],
+  scenario: Scenario,
+  options: { bin: string; variablesFile?: string; files?: Readonly<Record<string, string>> },
+): Promise<JobsRun> {
+  const repo = checkout();
+  try {
+    if (options.variablesFile !== undefined) fs.writeFileSync(path.join(repo.dir, '.gitlab-ci-local-variables.yml'), options.variablesFile);
+    for (const [file, text] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(repo.dir, file), text);
+    // Jobs with an image get CI_PROJECT_DIR=/builds/<group>/<project>; the shell executor runs them here.
+    const here = withVariables(scenario, { CI_PROJECT_DIR: repo.dir });
+    const result = await gitlabCiLocal(repo.dir, ['--force-shell-executor', '--concurrency', '1', ...jobs], here, {
+      PATH: `${options.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    });
+    const outputs = path.join(repo.dir, '.gitlab-ci-local', 'output');
+    const logs: Record<string, string> = {};
+    for (const file of fs.existsSync(outputs) ? fs.readdirSync(outputs) : []) {
+      logs[file.replace(/\.log$/, '')] = fs.readFileSync(path.join(outputs, file), 'utf8');
+    }
+    return { ...result, logs };
+  } finally {
+    repo.remove();
+  }
 }
