@@ -7,7 +7,7 @@ import { type Run, SCRIPTS_DIR as scriptsDir, run, scratch } from './lib/harness
 
 const INDEX_DIGEST = `sha256:${'1'.repeat(64)}`;
 
-async function ciFly(env: Record<string, string>, flyToml = 'app = "observable-demo"\nprimary_region = "sjc"\n'): Promise<Run & { calls: string[] }> {
+async function ciFly(env: Record<string, string>, flyToml = 'app = "observable-demo"\nprimary_region = "sjc"\n'): Promise<Run & { calls: string[]; tokens: string[] }> {
   const box = scratch();
   try {
     const project = path.join(box.dir, 'project');
@@ -16,7 +16,8 @@ async function ciFly(env: Record<string, string>, flyToml = 'app = "observable-d
     fs.copyFileSync(path.join(scriptsDir, 'ci-fly.sh'), path.join(scripts, 'ci-fly.sh'));
     fs.writeFileSync(path.join(project, 'fly.toml'), flyToml);
     fs.writeFileSync(path.join(scripts, 'ci-smoke-test.sh'), `#!/bin/sh\necho "ci-smoke-test.sh $* (SMOKE_TARGET=\${SMOKE_TARGET:-} FLY_APP=\${FLY_APP:-})" >> "${box.state}/calls"\n`, { mode: 0o755 });
-    box.fake('flyctl', 'exit 0');
+    // Records the token each flyctl call was given (flyctl reads FLY_API_TOKEN from the environment).
+    box.fake('flyctl', `printf '%s\\n' "$FLY_API_TOKEN" >> "${box.state}/tokens"`);
     const result = await run(path.join(scripts, 'ci-fly.sh'), [], {
       PATH: `${box.bin}:/usr/bin:/bin`,
       HOME: box.dir,
@@ -25,7 +26,8 @@ async function ciFly(env: Record<string, string>, flyToml = 'app = "observable-d
       FLY_API_TOKEN: 'fly-deploy-token',
       ...env,
     });
-    return { ...result, calls: box.calls().map((call) => call.replaceAll(project, '<project>')) };
+    const tokens = fs.existsSync(path.join(box.state, 'tokens')) ? fs.readFileSync(path.join(box.state, 'tokens'), 'utf8').trim().split('\n') : [];
+    return { ...result, tokens, calls: box.calls().map((call) => call.replaceAll(project, '<project>')) };
   } finally {
     box.remove();
   }
@@ -62,6 +64,30 @@ Fly('refuses anything but a digest', async () => {
   const fly = await ciFly({ IMAGE_REF: 'acme/observable-service:latest' });
   assert.is(fly.code, 1, fly.output);
   assert.not.ok(fly.calls.some((call) => call.startsWith('flyctl deploy')));
+});
+
+// GitLab masks only values without whitespace (Ci::Maskable in GitLab's source; docs.gitlab.com/ci/variables/,
+// "Mask a CI/CD variable"); flyctl strips the "FlyV1 " scheme itself (fly-go tokens.Parse), so the
+// token is stored without it.
+Fly('hands flyctl the token as stored: the macaroons without the FlyV1 scheme, commas and all', async () => {
+  const token = 'fm2_lJPECAAAAAAAAA==,fm2_lJPEDBBBBBBBBB==';
+  const fly = await ciFly({ IMAGE_REF: `acme/observable-service@${INDEX_DIGEST}`, FLY_API_TOKEN: token });
+  assert.is(fly.code, 0, fly.output);
+  assert.ok(fly.tokens.length > 0 && fly.tokens.every((given) => given === token), fly.tokens.join('\n'));
+});
+
+Fly('refuses a token with a space (the FlyV1 scheme left on), which GitLab could not have masked, before calling flyctl', async () => {
+  const fly = await ciFly({ IMAGE_REF: `acme/observable-service@${INDEX_DIGEST}`, FLY_API_TOKEN: 'FlyV1 fm2_lJPECAAAAAAAAA==,fm2_lJPEDBBBBBBBBB==' });
+  assert.is(fly.code, 1, fly.output);
+  assert.match(fly.output, /FLY_API_TOKEN contains a space, so GitLab cannot mask it: store it without the 'FlyV1 ' prefix/);
+  assert.equal(fly.calls.filter((call) => call.startsWith('flyctl')), []);
+});
+
+Fly('without FLY_API_TOKEN (a job outside the fly environment) stops with one line saying where it belongs', async () => {
+  const fly = await ciFly({ IMAGE_REF: `acme/observable-service@${INDEX_DIGEST}`, FLY_API_TOKEN: '' });
+  assert.is.not(fly.code, 0, fly.output);
+  assert.equal(fly.calls.filter((call) => call.startsWith('flyctl')), []);
+  assert.match(fly.output, /FLY_API_TOKEN is not set for this job: add it scoped to the environment fly/);
 });
 
 Fly.run();

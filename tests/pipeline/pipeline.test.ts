@@ -89,7 +89,7 @@ Pipeline('the file passes GitLab\'s JSON schema, and a schema error would be cau
 
 for (const [kind, scenario] of Object.entries(SCENARIOS)) {
   Pipeline(`every needs: resolves in a ${kind} pipeline`, async ({ repo }) => {
-    const result = await gitlabCiLocal(dir(repo), ['--validate-dependency-chain'], project(scenario, { FLY_API_TOKEN: 'fly-token' }));
+    const result = await gitlabCiLocal(dir(repo), ['--validate-dependency-chain'], project(scenario, { FLY_APP: 'observable-demo' }));
     assert.is(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /All job dependencies are valid/);
   });
@@ -178,7 +178,7 @@ Pipeline('a fork\'s own default branch publishes and deploys nothing', async ({ 
 // Only push pipelines of the default branch publish and deploy.
 for (const source of ['schedule', 'web', 'api', 'trigger', 'pipeline']) {
   Pipeline(`a ${source} pipeline on the default branch publishes and deploys nothing`, async ({ repo }) => {
-    const scenario = project(withVariables(SCENARIOS.defaultBranch, { CI_PIPELINE_SOURCE: source }), { FLY_API_TOKEN: 'fly-token' });
+    const scenario = project(withVariables(SCENARIOS.defaultBranch, { CI_PIPELINE_SOURCE: source }), { FLY_APP: 'observable-demo' });
     expectJobs(`${source} on main`, await jobNames(dir(repo), scenario), [...CHECKS, 'test:e2e']);
   });
 }
@@ -224,13 +224,13 @@ Pipeline('the rollback job deploys in the production group and environment, then
 });
 
 // The optional Fly.io deploy of the published digest.
-Pipeline('deploy:fly runs on the default branch only when FLY_API_TOKEN is set, after image:publish', async ({ repo }) => {
-  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.defaultBranch))).includes('deploy:fly'), 'no token: no job');
-  const fly = await job(dir(repo), project(SCENARIOS.defaultBranch, { FLY_API_TOKEN: 'fly-token' }), 'deploy:fly');
-  assert.ok(fly, 'token: deploy:fly');
+Pipeline('deploy:fly runs on the default branch only when FLY_APP is set, after image:publish', async ({ repo }) => {
+  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.defaultBranch))).includes('deploy:fly'), 'no FLY_APP: no job');
+  const fly = await job(dir(repo), project(SCENARIOS.defaultBranch, { FLY_APP: 'observable-demo' }), 'deploy:fly');
+  assert.ok(fly, 'FLY_APP: deploy:fly');
   assert.equal(needNames(fly.needs), ['image:publish'], 'it deploys the digest image:publish pushed');
-  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.mergeRequest, { FLY_API_TOKEN: 'fly-token' }))).includes('deploy:fly'), 'never from a merge request');
-  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.releaseTag, { FLY_API_TOKEN: 'fly-token' }))).includes('deploy:fly'), 'never from a tag');
+  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.mergeRequest, { FLY_APP: 'observable-demo' }))).includes('deploy:fly'), 'never from a merge request');
+  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.releaseTag, { FLY_APP: 'observable-demo' }))).includes('deploy:fly'), 'never from a tag');
 });
 
 // Hygiene and secrets within reach.
@@ -317,7 +317,8 @@ const Suites = suite('where the job-executing test runs');
 Suites('npm test does not execute pipeline jobs (that ran the whole suite again); .ci/run does, right after npm test', () => {
   const scripts = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const patternOf = (script: string | undefined): RegExp => new RegExp(/'([^']+)'$/.exec(script ?? '')?.[1] ?? '^$');
-  // Files that hand gitlab-ci-local the flag that executes jobs (spelt apart so this file is not one).
+  // Test files that hand gitlab-ci-local the flag that executes the real jobs (spelt apart so this
+  // file is not one); lib/gitlab-ci-local.ts runs jobs only against fakes.
   const executesJobs = `['${['--force', 'shell', 'executor'].join('-')}'`;
   const executing = fs
     .readdirSync(path.join(REPO_ROOT, 'tests', 'pipeline'))
