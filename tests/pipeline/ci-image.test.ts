@@ -10,12 +10,18 @@ const MAIN_DIGEST = `sha256:${'2'.repeat(64)}`;
 
 const FAKE_DOCKER = fakeBody('docker');
 
-async function ciImage(mode: string, env: Record<string, string | undefined>, flags: string[] = []): Promise<Run & { docker: string[]; imageEnv: string }> {
+const RUNTIME_IMAGE = `gcr.io/distroless/nodejs24-debian12:nonroot@sha256:${'e'.repeat(64)}`;
+
+/** Runs ci-image.sh; `flags` are files the fake docker reads from its state folder (name, or name=content). */
+async function ciImage(mode: string, env: Record<string, string | undefined>, flags: string[] = []): Promise<Run & { docker: string[]; imageEnv: string; sleeps: number }> {
   const box = scratch();
   try {
     box.fake('docker', FAKE_DOCKER);
     box.fake('sleep', 'exit 0');
-    for (const flag of flags) fs.writeFileSync(path.join(box.state, flag), '');
+    for (const flag of flags) {
+      const [name = flag, content = ''] = flag.split('=');
+      fs.writeFileSync(path.join(box.state, name), content);
+    }
     const merged: Record<string, string> = {
       PATH: `${box.bin}:/usr/bin:/bin`,
       FAKE_STATE: box.state,
@@ -28,13 +34,20 @@ async function ciImage(mode: string, env: Record<string, string | undefined>, fl
       DOCKER_REGISTRY_MIRROR: 'https://mirror.gcr.io',
       DOCKERHUB_USERNAME: 'acme-ci',
       DOCKERHUB_TOKEN: 'dckr_pat_test',
+      RUNTIME_IMAGE,
     };
     for (const [key, value] of Object.entries(env)) {
       if (value === undefined) delete merged[key];
       else merged[key] = value;
     }
     const result = await run(path.join(scriptsDir, 'ci-image.sh'), [mode], merged, box.dir);
-    return { ...result, docker: box.calls().filter((call) => call.startsWith('docker ')), imageEnv: read(path.join(box.dir, 'image.env')) };
+    const calls = box.calls();
+    return {
+      ...result,
+      docker: calls.filter((call) => call.startsWith('docker ')),
+      imageEnv: read(path.join(box.dir, 'image.env')),
+      sleeps: calls.filter((call) => call.startsWith('sleep ')).length,
+    };
   } finally {
     box.remove();
   }
@@ -78,11 +91,45 @@ Image('a vX.Y.Z tag rebuilds nothing and tags the digest the default branch publ
   assert.match(release.imageEnv, new RegExp(`^IMAGE_REF=acme/observable-service@${MAIN_DIGEST}$`, 'm'));
 });
 
-Image('a tag on a commit the default branch never published fails with the reason', async () => {
-  const release = await ciImage('release', { DOCKERHUB_REPO: 'acme/observable-service', CI_COMMIT_TAG: 'v1.4.0' }, ['no-sha-tag']);
+Image('a tag pushed before the default branch published its commit waits for the image, then tags it', async () => {
+  const release = await ciImage('release', { DOCKERHUB_REPO: 'acme/observable-service', CI_COMMIT_TAG: 'v1.4.0' }, ['sha-tag-after=2']);
+  assert.is(release.code, 0, release.output);
+  assert.is(release.sleeps, 2, 'waited twice');
+  assert.match(release.output, /not published yet \(try 1\)/);
+  assert.ok(release.docker.includes(`docker buildx imagetools create --tag acme/observable-service:1.4.0 acme/observable-service@${MAIN_DIGEST}`));
+});
+
+Image('a tag on a commit the default branch never published fails after a bounded wait, with one line saying to retry', async () => {
+  const release = await ciImage('release', { DOCKERHUB_REPO: 'acme/observable-service', CI_COMMIT_TAG: 'v1.4.0', RELEASE_WAIT_TRIES: '3' }, ['no-sha-tag']);
   assert.is(release.code, 1, release.output);
-  assert.match(release.output, /acme\/observable-service:c0ffee does not exist/);
+  assert.match(release.output, /acme\/observable-service:c0ffee does not exist after 3 tries: retry this job once the default branch's pipeline for c0ffee has published it/);
+  assert.is(release.sleeps, 2);
   assert.not.ok(release.docker.some((call) => call.includes('imagetools create')));
+});
+
+Image('every build carries the runtime base pinned by digest (build and publish)', async () => {
+  const build = await ciImage('build', { CI_PIPELINE_SOURCE: 'merge_request_event' });
+  const publish = await ciImage('publish', { DOCKERHUB_REPO: 'acme/observable-service', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main', CI_PIPELINE_SOURCE: 'push' });
+  for (const result of [build, publish]) {
+    assert.is(result.code, 0, result.output);
+    const builds = result.docker.filter((call) => call.startsWith('docker buildx build'));
+    assert.ok(builds.length > 0);
+    for (const call of builds) assert.ok(call.includes(`--build-arg RUNTIME_IMAGE=${RUNTIME_IMAGE} `), call);
+  }
+});
+
+Image('a runtime base named by tag, or by one platform\'s manifest, stops the build with one line', async () => {
+  for (const mode of ['build', 'publish']) {
+    const env = { DOCKERHUB_REPO: 'acme/observable-service', CI_COMMIT_BRANCH: 'main', CI_DEFAULT_BRANCH: 'main', CI_PIPELINE_SOURCE: 'push' };
+    const tag = await ciImage(mode, { ...env, RUNTIME_IMAGE: 'gcr.io/distroless/nodejs24-debian12:nonroot' });
+    assert.is(tag.code, 1, tag.output);
+    assert.match(tag.output, /RUNTIME_IMAGE must be <image>@sha256:<digest of its multi-platform index>, got 'gcr\.io\/distroless\/nodejs24-debian12:nonroot'/);
+    assert.not.ok(tag.docker.some((call) => call.startsWith('docker buildx build')), `${mode} built nothing`);
+    const single = await ciImage(mode, env, ['runtime-single']);
+    assert.is(single.code, 1, single.output);
+    assert.match(single.output, /is not a multi-platform index/);
+    assert.not.ok(single.docker.some((call) => call.startsWith('docker buildx build')), `${mode} built nothing`);
+  }
 });
 
 Image('a dind service that never answers fails after a bounded wait, saying so', async () => {

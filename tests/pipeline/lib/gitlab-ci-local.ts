@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import YAML from 'yaml';
 import { REPO_ROOT } from '../../support/repo';
 
 const execFileAsync = promisify(execFile);
@@ -221,12 +222,21 @@ export interface JobsRun extends GclResult {
 export async function runJobs(
   jobs: readonly string[],
   scenario: Scenario,
-  options: { bin: string; variablesFile?: string; files?: Readonly<Record<string, string>> },
+  options: { bin: string; variablesFile?: string; files?: Readonly<Record<string, string>>; withoutServices?: boolean },
 ): Promise<JobsRun> {
   const repo = checkout();
   try {
     if (options.variablesFile !== undefined) fs.writeFileSync(path.join(repo.dir, '.gitlab-ci-local-variables.yml'), options.variablesFile);
     for (const [file, text] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(repo.dir, file), text);
+    if (options.withoutServices) {
+      // gitlab-ci-local starts services (docker:dind) with `docker` even under the shell executor,
+      // and the fake docker on PATH would answer: run the expanded file without them.
+      const preview = await gitlabCiLocal(repo.dir, ['--preview'], scenario);
+      if (preview.code !== 0) throw new Error(`gitlab-ci-local --preview failed:\n${preview.stderr}`);
+      const expanded = YAML.parse(preview.stdout) as Record<string, unknown>;
+      for (const job of Object.values(expanded)) if (typeof job === 'object' && job !== null) delete (job as { services?: unknown }).services;
+      fs.writeFileSync(path.join(repo.dir, '.gitlab-ci.yml'), YAML.stringify(expanded));
+    }
     // Jobs with an image get CI_PROJECT_DIR=/builds/<group>/<project>; the shell executor runs them here.
     const here = withVariables(scenario, { CI_PROJECT_DIR: repo.dir });
     const result = await gitlabCiLocal(repo.dir, ['--force-shell-executor', '--concurrency', '1', ...jobs], here, {
