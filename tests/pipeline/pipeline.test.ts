@@ -17,12 +17,14 @@ const ci = YAML.parseAllDocuments(ciText, { customTags: [referenceTag] }).at(-1)
   variables: Record<string, string>;
 };
 
-const CHECKS = ['lint', 'test', 'test:observability'];
+const CHECKS = ['lint', 'test', 'test:observability', 'test:resilience'];
+/** Jobs that need a privileged runner (their own Docker engine). */
+const DOCKER = ['test:e2e', 'test:resilience:docker'];
 /** Each kind of pipeline of this project, with its CI/CD variables set as docs/ci-cd.md says. */
 const EXPECTED: Record<'mergeRequest' | 'defaultBranch' | 'releaseTag' | 'otherBranch', string[]> = {
-  mergeRequest: [...CHECKS, 'test:e2e', 'audit', 'image:build', 'preview'],
-  defaultBranch: [...CHECKS, 'test:e2e', 'image:publish', 'deploy', 'smoke-test'],
-  releaseTag: [...CHECKS, 'test:e2e', 'image:release'],
+  mergeRequest: [...CHECKS, ...DOCKER, 'audit', 'image:build', 'preview'],
+  defaultBranch: [...CHECKS, ...DOCKER, 'image:publish', 'deploy', 'smoke-test'],
+  releaseTag: [...CHECKS, ...DOCKER, 'image:release'],
   otherBranch: CHECKS,
 };
 const project = (scenario: Scenario, extra: Record<string, string> = {}): Scenario => withVariables(scenario, { ...PROJECT_VARIABLES, ...extra });
@@ -100,7 +102,7 @@ Pipeline('needs: still resolves on runners without privileged Docker (E2E_DISABL
   const result = await gitlabCiLocal(dir(repo), ['--validate-dependency-chain'], scenario);
   assert.is(result.code, 0, result.stderr + result.stdout);
   const names = await jobNames(dir(repo), scenario);
-  assert.not.ok(names.includes('test:e2e'));
+  for (const job of DOCKER) assert.not.ok(names.includes(job), `${job} is off`);
   assert.ok(names.includes('image:publish') && names.includes('deploy'));
 });
 
@@ -167,25 +169,25 @@ Pipeline('the image is published with its digest recorded for the deploy', async
 // A fork's pipelines run without this project's variables.
 Pipeline('a fork\'s merge request builds and scans the image but runs no preview (no role, no secrets)', async ({ repo }) => {
   const names = await jobNames(dir(repo), SCENARIOS.mergeRequest);
-  expectJobs('fork merge request', names, [...CHECKS, 'test:e2e', 'audit', 'image:build']);
+  expectJobs('fork merge request', names, [...CHECKS, ...DOCKER, 'audit', 'image:build']);
 });
 
 Pipeline('a fork\'s own default branch publishes and deploys nothing', async ({ repo }) => {
   const names = await jobNames(dir(repo), SCENARIOS.defaultBranch);
-  expectJobs('fork default branch', names, [...CHECKS, 'test:e2e']);
+  expectJobs('fork default branch', names, [...CHECKS, ...DOCKER]);
 });
 
 // Only push pipelines of the default branch publish and deploy.
 for (const source of ['schedule', 'web', 'api', 'trigger', 'pipeline']) {
   Pipeline(`a ${source} pipeline on the default branch publishes and deploys nothing`, async ({ repo }) => {
     const scenario = project(withVariables(SCENARIOS.defaultBranch, { CI_PIPELINE_SOURCE: source }), { FLY_APP: 'observable-demo' });
-    expectJobs(`${source} on main`, await jobNames(dir(repo), scenario), [...CHECKS, 'test:e2e']);
+    expectJobs(`${source} on main`, await jobNames(dir(repo), scenario), [...CHECKS, ...DOCKER]);
   });
 }
 
 Pipeline('a tag pushed by anything but a push (API, schedule) releases nothing', async ({ repo }) => {
   const scenario = project(withVariables(SCENARIOS.releaseTag, { CI_PIPELINE_SOURCE: 'api' }));
-  expectJobs('api tag pipeline', await jobNames(dir(repo), scenario), [...CHECKS, 'test:e2e']);
+  expectJobs('api tag pipeline', await jobNames(dir(repo), scenario), [...CHECKS, ...DOCKER]);
 });
 
 // Never a write-capable Pulumi token for an unprotected branch.
