@@ -5,14 +5,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PROJECT_VARIABLES, SCENARIOS, runJobs, withVariables } from './lib/gitlab-ci-local';
+import { PROJECT_VARIABLES, SCENARIOS, type Scenario, runJobs, withVariables } from './lib/gitlab-ci-local';
 import { SCRIPTS_DIR, fakeBody, hasBusybox, scratch } from './lib/harness';
 import { REPO_ROOT } from '../support/repo';
 
 const DIGEST_REF = /^(?<image>[^:@\s]+):(?<tag>[^@\s]+)@(?<digest>sha256:[0-9a-f]{64})$/;
 
 /** The value every `docker buildx build` of the given jobs passed as --build-arg RUNTIME_IMAGE. */
-async function runtimeImagesBuilt(job: string, scenario: typeof SCENARIOS.defaultBranch): Promise<string[]> {
+async function runtimeImagesBuilt(job: string, scenario: Scenario): Promise<string[]> {
   const box = scratch();
   try {
     box.fake('docker', `FAKE_STATE='${box.state}' INDEX_DIGEST='sha256:${'1'.repeat(64)}' MAIN_DIGEST='sha256:${'2'.repeat(64)}'\n${fakeBody('docker')}`);
