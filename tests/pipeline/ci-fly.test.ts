@@ -3,11 +3,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import YAML from 'yaml';
 import { type Run, SCRIPTS_DIR as scriptsDir, run, scratch } from './lib/harness';
+import { REPO_ROOT } from '../support/repo';
 
 const INDEX_DIGEST = `sha256:${'1'.repeat(64)}`;
 
-async function ciFly(env: Record<string, string>, flyToml = 'app = "observable-demo"\nprimary_region = "sjc"\n'): Promise<Run & { calls: string[]; tokens: string[] }> {
+/** FLYCTL_VERSION as .gitlab-ci.yml pins it (the second YAML document; the first is spec:inputs). */
+const FLYCTL_VERSION = String(
+  (YAML.parseAllDocuments(fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'), { customTags: [{ tag: '!reference', collection: 'seq', resolve: (v: unknown) => v }] })
+    .at(-1)
+    ?.toJS() as { variables: Record<string, string> }).variables.FLYCTL_VERSION,
+);
+
+/** Runs ci-fly.sh; with `installed: false` no flyctl is on PATH and the verified download stands in. */
+async function ciFly(
+  env: Record<string, string>,
+  flyToml = 'app = "observable-demo"\nprimary_region = "sjc"\n',
+  installed = true,
+): Promise<Run & { calls: string[]; tokens: string[] }> {
   const box = scratch();
   try {
     const project = path.join(box.dir, 'project');
@@ -17,12 +31,19 @@ async function ciFly(env: Record<string, string>, flyToml = 'app = "observable-d
     fs.writeFileSync(path.join(project, 'fly.toml'), flyToml);
     fs.writeFileSync(path.join(scripts, 'ci-smoke-test.sh'), `#!/bin/sh\necho "ci-smoke-test.sh $* (SMOKE_TARGET=\${SMOKE_TARGET:-} FLY_APP=\${FLY_APP:-})" >> "${box.state}/calls"\n`, { mode: 0o755 });
     // Records the token each flyctl call was given (flyctl reads FLY_API_TOKEN from the environment).
-    box.fake('flyctl', `printf '%s\\n' "$FLY_API_TOKEN" >> "${box.state}/tokens"`);
+    const flyctl = `#!/usr/bin/env bash\nprintf '%s\\n' "flyctl $*" >> "${box.state}/calls"\nprintf '%s\\n' "$FLY_API_TOKEN" >> "${box.state}/tokens"\n`;
+    if (installed) {
+      fs.writeFileSync(path.join(box.bin, 'flyctl'), flyctl, { mode: 0o755 });
+    } else {
+      // The checksum check itself is ci-download-verified.test.ts's; here, what is asked for, and an install.
+      const download = `#!/bin/sh\necho "ci-download-verified.sh $*" >> "${box.state}/calls"\nmkdir -p "$3" && cat > "$3/flyctl" <<'FLYCTL'\n${flyctl}FLYCTL\nchmod +x "$3/flyctl"\n`;
+      fs.writeFileSync(path.join(scripts, 'ci-download-verified.sh'), download, { mode: 0o755 });
+    }
     const result = await run(path.join(scripts, 'ci-fly.sh'), [], {
       PATH: `${box.bin}:/usr/bin:/bin`,
       HOME: box.dir,
       CI_PROJECT_DIR: project,
-      FLYCTL_VERSION: '0.3.216',
+      FLYCTL_VERSION,
       FLY_API_TOKEN: 'fly-deploy-token',
       ...env,
     });
@@ -88,6 +109,17 @@ Fly('without FLY_API_TOKEN (a job outside the fly environment) stops with one li
   assert.is.not(fly.code, 0, fly.output);
   assert.equal(fly.calls.filter((call) => call.startsWith('flyctl')), []);
   assert.match(fly.output, /FLY_API_TOKEN is not set for this job: add it scoped to the environment fly/);
+});
+
+// Asset names from flyctl's .goreleaser.yml: flyctl_<version>_Linux_<x86_64|arm64>.tar.gz, checksums.txt.
+Fly('without flyctl, installs the pinned release from GitHub, checked against its checksums.txt, then deploys with it', async () => {
+  assert.match(FLYCTL_VERSION, /^\d+\.\d+\.\d+$/);
+  const fly = await ciFly({ IMAGE_REF: `acme/observable-service@${INDEX_DIGEST}` }, undefined, false);
+  assert.is(fly.code, 0, fly.output);
+  const release = `https://github.com/superfly/flyctl/releases/download/v${FLYCTL_VERSION}`;
+  const download = fly.calls.find((call) => call.startsWith('ci-download-verified.sh '));
+  assert.match(download ?? '', new RegExp(`^ci-download-verified\\.sh ${release.replaceAll('.', '\\.')}/flyctl_${FLYCTL_VERSION.replaceAll('.', '\\.')}_Linux_(x86_64|arm64)\\.tar\\.gz ${release.replaceAll('.', '\\.')}/checksums\\.txt \\S+$`));
+  assert.ok(fly.calls.some((call) => call.startsWith('flyctl deploy ')), 'the installed flyctl deployed');
 });
 
 Fly.run();
