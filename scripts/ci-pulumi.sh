@@ -35,7 +35,11 @@ PREVIEW_SKIPPED=3
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE PULUMI_ACCESS_TOKEN
 
 secrets_dir=$(mktemp -d)
-trap 'rm -rf "$secrets_dir"' EXIT
+# `pulumi login` stores the exchanged access token in $PULUMI_HOME/credentials.json, which CI puts
+# in the project directory (for the plugin cache): remove it however the script ends, so no later
+# step, artifact or retried job finds it there.
+pulumi_credentials="${PULUMI_HOME:-$HOME/.pulumi}/credentials.json"
+trap 'rm -rf "$secrets_dir"; rm -f "$pulumi_credentials"' EXIT
 umask 077
 printf '%s' "$AWS_ID_TOKEN" > "$secrets_dir/aws-web-identity-token"
 unset AWS_ID_TOKEN

@@ -27,6 +27,8 @@ interface PulumiSetup {
   committedRegion?: string;
   loginRefused?: boolean;
   rolloutExit?: number;
+  /** `pulumi up` fails. */
+  upFails?: boolean;
 }
 
 async function ciPulumi(action: string, env: Record<string, string | undefined>, setup: PulumiSetup = {}): Promise<PulumiRun> {
@@ -48,6 +50,7 @@ async function ciPulumi(action: string, env: Record<string, string | undefined>,
       fs.writeFileSync(path.join(box.state, 'config', 'aws:region'), setup.committedRegion);
     }
     if (setup.loginRefused) fs.writeFileSync(path.join(box.state, 'login-refused'), '');
+    if (setup.upFails) fs.writeFileSync(path.join(box.state, 'up-fails'), '');
     const base: Record<string, string> = {
       PATH: `${box.bin}:/usr/bin:/bin`,
       HOME: box.dir,
@@ -55,6 +58,8 @@ async function ciPulumi(action: string, env: Record<string, string | undefined>,
       PULUMI_VERSION: '3.276.0',
       PULUMI_STACK: 'prod',
       CI_PROJECT_DIR: project,
+      // As .gitlab-ci.yml sets it: in the project directory, where the plugin cache is.
+      PULUMI_HOME: path.join(project, '.pulumi'),
       CI_COMMIT_SHA: 'c0ffee',
       AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/observable-deploy',
       AWS_ID_TOKEN: 'aws-id-token-jwt',
@@ -200,6 +205,19 @@ Pulumi('rollback deploys ROLLBACK_IMAGE with the current program and confirms th
   const missing = await ciPulumi('rollback', {});
   assert.is(missing.code, 1);
   assert.match(missing.output, /ROLLBACK_IMAGE/);
+});
+
+Pulumi('the Pulumi login file never outlives the script: removed after a deploy, a failed deploy and a preview', async () => {
+  const runs = [
+    ['up', await ciPulumi('up', {})],
+    ['failed up', await ciPulumi('up', {}, { upFails: true })],
+    ['preview', await ciPulumi('preview', { PULUMI_OIDC_TEAM: 'previewers' })],
+  ] as const;
+  for (const [what, result] of runs) {
+    assert.ok(fs.existsSync(path.join(result.state, 'credentials-written')), `${what}: pulumi login wrote its credentials`);
+    assert.not.ok(fs.existsSync(path.join(result.project, '.pulumi', 'credentials.json')), `${what}: credentials.json is left in the project directory`);
+  }
+  assert.is(runs[1][1].code, 1, 'the deploy failed');
 });
 
 Pulumi.run();

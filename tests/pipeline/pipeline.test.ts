@@ -203,6 +203,9 @@ Pipeline('previews need a read-only Pulumi token: none without a team, self-mana
   const preview = await job(dir(repo), maintainersOnly, 'preview');
   assert.ok(preview, 'Team edition with a maintainers-only policy: preview');
   assert.equal(preview.allow_failure, { exit_codes: [3] }, 'a refused token (not a maintainer) skips the preview without failing the merge request');
+  // Each run mints the tokens again for the merge request's code: no automatic retry does that.
+  const expanded = YAML.parse((await gitlabCiLocal(dir(repo), ['--preview'])).stdout) as Record<string, { retry?: unknown }>;
+  assert.is(expanded.preview?.retry, 0, 'the runner never retries a preview');
 
   assert.ok((await jobNames(dir(repo), project(SCENARIOS.mergeRequest))).includes('preview'), 'team token: preview');
 });
@@ -274,6 +277,18 @@ Pipeline('dind: the runner waits for its TLS port, and it pulls through the same
   const dind = docker.services[0];
   assert.is(dind?.variables?.HEALTHCHECK_TCP_PORT, '2376');
   assert.equal(dind?.command, ['--registry-mirror', ci.variables.DOCKER_REGISTRY_MIRROR]);
+});
+
+// GitLab reads a resource group's process mode only from its API (https://docs.gitlab.com/api/resource_groups/),
+// never from .gitlab-ci.yml: the setup steps must say how to set oldest_first for every group the file uses.
+Pipeline('every resource group the pipeline uses has its oldest_first step in docs/ci-cd.md', async ({ repo }) => {
+  const preview = await gitlabCiLocal(dir(repo), ['--preview']);
+  const jobs = YAML.parse(preview.stdout) as Record<string, { resource_group?: string }>;
+  const groups = [...new Set(Object.values(jobs).flatMap((job) => (job && typeof job === 'object' && job.resource_group ? [job.resource_group] : [])))].sort();
+  assert.equal(groups, ['fly', 'production']);
+  const docs = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'ci-cd.md'), 'utf8');
+  assert.match(docs, /--data process_mode=oldest_first/);
+  for (const group of groups) assert.match(docs, new RegExp(`/resource_groups/${group}\\b`), `docs/ci-cd.md sets ${group}`);
 });
 
 Pipeline('SAST and secret-detection templates are not included: gitlab-ci-local fetches include:template from the network', () => {
