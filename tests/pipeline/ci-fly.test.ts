@@ -3,18 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import YAML from 'yaml';
+import { readCiFile } from './lib/gitlab-ci-local';
 import { type Run, SCRIPTS_DIR as scriptsDir, run, scratch } from './lib/harness';
-import { REPO_ROOT } from '../support/repo';
 
 const INDEX_DIGEST = `sha256:${'1'.repeat(64)}`;
 
-/** FLYCTL_VERSION as .gitlab-ci.yml pins it (the second YAML document; the first is spec:inputs). */
-const FLYCTL_VERSION = String(
-  (YAML.parseAllDocuments(fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'), { customTags: [{ tag: '!reference', collection: 'seq', resolve: (v: unknown) => v }] })
-    .at(-1)
-    ?.toJS() as { variables: Record<string, string> }).variables.FLYCTL_VERSION,
-);
+/** FLYCTL_VERSION as .gitlab-ci.yml pins it. */
+const FLYCTL_VERSION = String(readCiFile().variables.FLYCTL_VERSION);
 
 /** Runs ci-fly.sh; with `installed: false` no flyctl is on PATH and the verified download stands in. */
 async function ciFly(

@@ -6,16 +6,11 @@ import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
-import { type Checkout, type ListedJob, type Scenario, PROJECT_VARIABLES, SCENARIOS, checkout, gitlabCiLocal, listJobs, withVariables } from './lib/gitlab-ci-local';
+import { type Checkout, type ListedJob, type Scenario, PROJECT_VARIABLES, SCENARIOS, checkout, gitlabCiLocal, listJobs, readCiFile, withVariables } from './lib/gitlab-ci-local';
 import { REPO_ROOT } from '../support/repo';
 
 const ciText = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
-const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };
-// The file is two YAML documents: the spec: header (pipeline inputs), then the pipeline.
-const ci = YAML.parseAllDocuments(ciText, { customTags: [referenceTag] }).at(-1)?.toJS() as Record<string, unknown> & {
-  workflow: { rules: unknown[] };
-  variables: Record<string, string>;
-};
+const ci = readCiFile();
 
 const CHECKS = ['lint', 'test', 'test:observability', 'test:resilience'];
 /** Jobs that need a privileged runner (their own Docker engine). */

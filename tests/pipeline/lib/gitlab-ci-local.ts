@@ -14,6 +14,17 @@ const execFileAsync = promisify(execFile);
 export const PROJECT_PATH = 'acme/observable-service';
 const GITLAB_CI_LOCAL = require.resolve('gitlab-ci-local/dist/index.js');
 
+/**
+ * .gitlab-ci.yml parsed as GitLab reads it: two YAML documents, the spec: header (pipeline inputs)
+ * and the pipeline; `!reference [...]` tags kept as their lists.
+ */
+export function readCiFile(): Record<string, unknown> & { workflow: { rules: unknown[] }; variables: Record<string, string> } {
+  const text = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
+  const reference = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };
+  const documents = YAML.parseAllDocuments(text, { customTags: [reference] });
+  return documents.at(-1)?.toJS() as ReturnType<typeof readCiFile>;
+}
+
 /** Predefined variables the scenarios set on purpose; gitlab-ci-local warns otherwise. */
 const OVERRIDDEN_PREDEFINED = [
   'CI_PIPELINE_SOURCE',
