@@ -22,6 +22,7 @@ async function runtimeImagesBuilt(job: string, scenario: Scenario): Promise<stri
     const script = fs.readFileSync(path.join(SCRIPTS_DIR, 'ci-image.sh'), 'utf8').replace(/^#!\/bin\/sh\n/, '#!/usr/bin/env sh\n');
     const result = await runJobs([job], withVariables(scenario, { ...PROJECT_VARIABLES, DOCKERHUB_USERNAME: 'acme-ci', DOCKERHUB_TOKEN: 'dckr_pat_test' }), {
       bin: box.bin,
+      copy: ['scripts/ci-image.sh'],
       withoutServices: true,
       files: { 'scripts/ci-image.sh': script },
     });

@@ -35,7 +35,7 @@ Jobs('test:resilience builds the service, then runs every resilience test that n
   const box = scratch();
   try {
     for (const tool of ['npm', 'npx', 'node']) box.fake(tool, 'exit 0');
-    const result = await runJobs(['test:resilience'], SCENARIOS.mergeRequest, { bin: box.bin });
+    const result = await runJobs(['test:resilience'], SCENARIOS.mergeRequest, { bin: box.bin, copy: [] });
     assert.is(result.code, 0, result.stderr + result.stdout);
     const calls = box.calls();
     const build = calls.indexOf('npm run build');
@@ -59,7 +59,7 @@ Jobs('test:resilience:docker starts its own engine, builds, then runs all of npm
     for (const tool of ['npm', 'npx', 'node']) box.fake(tool, 'exit 0');
     // The engine start is scripts/ci-start-docker.sh's business (ci-start-docker.test.ts); here, its call.
     const files = { 'scripts/ci-start-docker.sh': `#!/bin/sh\necho "ci-start-docker.sh $*" >> '${box.state}/calls'\n` };
-    const result = await runJobs(['test:resilience:docker'], SCENARIOS.defaultBranch, { bin: box.bin, files });
+    const result = await runJobs(['test:resilience:docker'], SCENARIOS.defaultBranch, { bin: box.bin, copy: ['scripts/ci-start-docker.sh'], files });
     assert.is(result.code, 0, result.stderr + result.stdout);
     const calls = box.calls();
     const order = ['ci-start-docker.sh', 'npm ci', 'npm run build', 'npm run test:resilience'].map((prefix) => calls.findIndex((call) => call.startsWith(prefix)));

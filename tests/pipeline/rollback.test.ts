@@ -98,7 +98,8 @@ Rollback('the rollback job, run as GitLab would, deploys the input image with th
     box.fake('curl', fakeBody('curl-live-service'));
     // GitLab mints these from the job's id_tokens; gitlab-ci-local does not.
     const scenario = withVariables(started('web', { rollback_image: GOOD }), { AWS_ID_TOKEN: 'aws-jwt', PULUMI_ID_TOKEN: 'pulumi-jwt' });
-    const run = await runJobs([], scenario, { bin: box.bin });
+    const copy = ['scripts/ci-pulumi.sh', 'scripts/ci-smoke-test.sh', 'scripts/ci-download-verified.sh', 'scripts/ci-rollout-check.mts', 'infra-pulumi/Pulumi.yaml'];
+    const run = await runJobs([], scenario, { bin: box.bin, copy });
     const log = run.logs.rollback ?? '';
     assert.is(run.code, 0, `${run.stderr}\n${run.stdout}\n${log}`);
     assert.equal(Object.keys(run.logs), ['rollback'], 'only the rollback job ran');

@@ -73,6 +73,7 @@ Secrets('in a default-branch pipeline with Fly.io on, only deploy:fly gets FLY_A
     for (const name of ['E2E_DISABLED', 'PULUMI_PREVIEW_MAINTAINERS_ONLY', 'PULUMI_BACKEND_URL', 'PULUMI_SECRETS_PROVIDER', 'PULUMI_STACK']) delete variables[name];
     const result = await runJobs([], SCENARIOS.defaultBranch, {
       bin: box.bin,
+      copy: [],
       files: { '.gitlab-ci.yml': await recordingPipeline(record) },
       variablesFile: YAML.stringify(variables),
     });

@@ -150,7 +150,9 @@ function projectFiles(): string[] {
   return out
     .toString('utf8')
     .split('\0')
-    .filter((file) => file !== '' && fs.existsSync(path.join(REPO_ROOT, file)));
+    // Regular files only: inside a CI job the project directory also holds caches (.npm/, a link
+    // to the npm cache where the job test runs) that git lists but a runner never clones.
+    .filter((file) => file !== '' && !file.endsWith('/') && fs.existsSync(path.join(REPO_ROOT, file)) && fs.lstatSync(path.join(REPO_ROOT, file)).isFile());
 }
 
 export interface Checkout {
@@ -227,15 +229,16 @@ export interface JobsRun extends GclResult {
 /**
  * Runs jobs of this repository's pipeline for real (shell executor) in a throwaway copy, with `bin`
  * first on PATH so fakes stand in for docker, pulumi, flyctl and the like. No job names: the whole
- * pipeline. `variablesFile` is a .gitlab-ci-local-variables.yml (project variables, with their
+ * pipeline. `copy` limits the copy to the files the jobs read; `variablesFile` is a .gitlab-ci-local-variables.yml (project variables, with their
  * environment scopes) and `files` replaces or adds files in the copy.
  */
 export async function runJobs(
   jobs: readonly string[],
   scenario: Scenario,
-  options: { bin: string; variablesFile?: string; files?: Readonly<Record<string, string>>; withoutServices?: boolean },
+  options: { bin: string; copy?: readonly string[]; variablesFile?: string; files?: Readonly<Record<string, string>>; withoutServices?: boolean },
 ): Promise<JobsRun> {
-  const repo = checkout();
+  // `copy`: the repository files the jobs read (default: all of them).
+  const repo = checkout(options.copy ? { files: ['.gitlab-ci.yml', ...options.copy] } : {});
   try {
     if (options.variablesFile !== undefined) fs.writeFileSync(path.join(repo.dir, '.gitlab-ci-local-variables.yml'), options.variablesFile);
     for (const [file, text] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(repo.dir, file), text);
