@@ -9,8 +9,10 @@
 
 # The one place the Node.js version lives; the runtime image below must be the same major.
 ARG NODE_VERSION=24.22.3
-# Distroless publishes no per-patch tags: this tag moves with Node 24 security updates. Release
-# builds pin it by digest: --build-arg RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot@sha256:…
+# Distroless publishes no per-patch tags: this tag moves with Node 24 security updates. CI pins it
+# by the digest of its multi-platform index (RUNTIME_IMAGE in .gitlab-ci.yml, kept current by
+# Renovate) and passes it as --build-arg RUNTIME_IMAGE=…@sha256:…; the default stays the tag, so a
+# local build works with whatever copy of the base the machine has.
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
 # --- manifests: only what `npm ci` reads, so dependency layers survive source edits ----------

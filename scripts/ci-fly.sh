@@ -1,15 +1,21 @@
 #!/bin/sh
 # Deploys the digest image:publish pushed (IMAGE_REF) to Fly.io with the repository's fly.toml,
 # then smoke-tests https://<app>.fly.dev with the same checks as the AWS deploy.
-#   FLY_API_TOKEN     a deploy token for the app (`fly tokens create deploy`), protected and masked
-#   FLY_APP           optional: the app name, default the `app` in fly.toml
+#   FLY_API_TOKEN     a deploy token for the app (`fly tokens create deploy --expiry ...`) without its
+#                     "FlyV1 " prefix, scoped to the environment fly, protected and masked (docs/ci-cd.md)
+#   FLY_APP           the app name; in CI, setting it turns deploy:fly on. Default: the `app` in fly.toml
 #   FLYCTL_VERSION    pinned in .gitlab-ci.yml; the download is checked against the release's checksums
 #   FLY_URL           optional: where the app answers, default https://<app>.fly.dev
 # Runs in curlimages/curl (busybox ash, which has pipefail); flyctl is a static binary.
 # shellcheck disable=SC3040
 set -euo pipefail
 
-: "${FLY_API_TOKEN:?set FLY_API_TOKEN (masked, protected) to deploy to Fly.io}"
+: "${FLY_API_TOKEN:?FLY_API_TOKEN is not set for this job: add it scoped to the environment fly, protected and masked (docs/ci-cd.md)}"
+# GitLab masks no value with a space in it, and flyctl reads the token without its scheme
+# (fly-go tokens.Parse strips "FlyV1 "): refuse a token the job log could show.
+case "$FLY_API_TOKEN" in
+  *[[:space:]]*) echo "ci-fly: FLY_API_TOKEN contains a space, so GitLab cannot mask it: store it without the 'FlyV1 ' prefix (docs/ci-cd.md)" >&2; exit 1 ;;
+esac
 : "${FLYCTL_VERSION:?}" "${CI_PROJECT_DIR:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 image=${IMAGE_REF:-}

@@ -1,5 +1,7 @@
 #!/bin/sh
 # The service image for linux/amd64 and linux/arm64 (one index), with BuildKit through buildx.
+# RUNTIME_IMAGE (.gitlab-ci.yml) names the runtime base by its index digest; build and publish refuse
+# anything else.
 #   ci-image.sh build     merge requests: build every platform, load the amd64 image and scan it
 #                         with Trivy. No credentials, no push; works without DOCKERHUB_REPO (forks).
 #   ci-image.sh publish   default-branch pushes: push :$CI_COMMIT_SHA and :latest as one index and
@@ -57,8 +59,25 @@ record() {
   echo "ci-image: $2 -> $repo@$1"
 }
 
+# The runtime base must be pinned by the digest of its multi-platform index: a tag moves between
+# two builds of one commit, and one platform's manifest would put that platform's runtime into
+# every image of the index.
+runtime_image=${RUNTIME_IMAGE:-}
+check_runtime_image() {
+  if ! printf '%s\n' "$runtime_image" | grep -Eq '^[^@[:space:]]+@sha256:[0-9a-f]{64}$'; then
+    echo "ci-image: RUNTIME_IMAGE must be <image>@sha256:<digest of its multi-platform index>, got '$runtime_image'" >&2
+    exit 1
+  fi
+  # Read whole, then matched: grep -q would stop reading early, and pipefail report docker's SIGPIPE.
+  described=$(docker buildx imagetools inspect "$runtime_image")
+  if ! printf '%s\n' "$described" | grep -Eq '^MediaType: +application/(vnd\.oci\.image\.index\.v1|vnd\.docker\.distribution\.manifest\.list\.v2)\+json'; then
+    echo "ci-image: RUNTIME_IMAGE $runtime_image is not a multi-platform index: pin the digest 'docker buildx imagetools inspect <image>:<tag>' prints as Digest:" >&2
+    exit 1
+  fi
+}
+
 # The Dockerfile turns these into the OCI labels and into the service's build info.
-set -- --build-arg "REVISION=$CI_COMMIT_SHA" --build-arg "SOURCE=${CI_PROJECT_URL:-unknown}"
+set -- --build-arg "RUNTIME_IMAGE=$runtime_image" --build-arg "REVISION=$CI_COMMIT_SHA" --build-arg "SOURCE=${CI_PROJECT_URL:-unknown}"
 if [ -n "$version" ]; then
   set -- "$@" --build-arg "VERSION=$version"
 fi
@@ -66,6 +85,7 @@ fi
 case "$mode" in
   build)
     wait_for_docker
+    check_runtime_image
     setup_builder
     # Every platform builds (no output); then the amd64 image is loaded for the scan.
     docker buildx build --pull --platform "$platforms" "$@" .
@@ -82,6 +102,7 @@ case "$mode" in
       exit 1
     fi
     wait_for_docker
+    check_runtime_image
     login
     setup_builder
     metadata=$(mktemp)
@@ -105,10 +126,20 @@ case "$mode" in
     fi
     wait_for_docker
     login
-    if ! digest=$(docker buildx imagetools inspect "$sha_tag" | awk '/^Digest:/ { print $2; exit }') || [ -z "$digest" ]; then
-      echo "ci-image: $sha_tag does not exist: tag a commit whose default-branch pipeline published it" >&2
-      exit 1
-    fi
+    # A tag pushed right after a merge can arrive before the default branch's pipeline has
+    # published the commit: wait for it (RELEASE_WAIT_TRIES x RELEASE_WAIT_S, within the job's
+    # timeout), then fail with what to do.
+    tries=0
+    # (awk reads to the end: an early exit could fail the pipe with SIGPIPE under pipefail.)
+    until digest=$(docker buildx imagetools inspect "$sha_tag" 2>/dev/null | awk '/^Digest:/ && d == "" { d = $2 } END { print d }') && [ -n "$digest" ]; do
+      tries=$((tries + 1))
+      if [ "$tries" -ge "${RELEASE_WAIT_TRIES:-40}" ]; then
+        echo "ci-image: $sha_tag does not exist after $tries tries: retry this job once the default branch's pipeline for $CI_COMMIT_SHA has published it (tag only commits of the default branch)" >&2
+        exit 1
+      fi
+      echo "ci-image: $sha_tag not published yet (try $tries); waiting for the default branch's pipeline"
+      sleep "${RELEASE_WAIT_S:-15}"
+    done
     docker buildx imagetools create --tag "$repo:$version" "$repo@$digest"
     record "$digest" "tagged :$version"
     docker logout

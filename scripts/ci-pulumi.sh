@@ -2,7 +2,8 @@
 # Runs Pulumi for the infra-pulumi stack with short-lived credentials only.
 #   ci-pulumi.sh preview    merge requests: `pulumi preview --diff`, also saved to pulumi-preview.txt
 #   ci-pulumi.sh up         default branch: deploy IMAGE_REF (the digest image:publish pushed)
-#   ci-pulumi.sh rollback   manual job: deploy ROLLBACK_IMAGE (an older digest) with this program
+#   ci-pulumi.sh rollback   rollback pipeline: deploy ROLLBACK_IMAGE (the rollback_image input, an older
+#                           digest) with this program
 # up and rollback then confirm the ECS rollout (scripts/ci-rollout-check.mts) and write DEPLOY_URL
 # and DEPLOYED_IMAGE to deploy.env. docs/ci-cd.md describes the variables.
 #
@@ -34,7 +35,11 @@ PREVIEW_SKIPPED=3
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE PULUMI_ACCESS_TOKEN
 
 secrets_dir=$(mktemp -d)
-trap 'rm -rf "$secrets_dir"' EXIT
+# `pulumi login` stores the exchanged access token in $PULUMI_HOME/credentials.json, which CI puts
+# in the project directory (for the plugin cache): remove it however the script ends, so no later
+# step, artifact or retried job finds it there.
+pulumi_credentials="${PULUMI_HOME:-$HOME/.pulumi}/credentials.json"
+trap 'rm -rf "$secrets_dir"; rm -f "$pulumi_credentials"' EXIT
 umask 077
 printf '%s' "$AWS_ID_TOKEN" > "$secrets_dir/aws-web-identity-token"
 unset AWS_ID_TOKEN
@@ -156,7 +161,7 @@ case "$action" in
     fi
     ;;
   rollback)
-    image=${ROLLBACK_IMAGE:?run the rollback job with ROLLBACK_IMAGE=<DOCKERHUB_REPO>@sha256:<digest>}
+    image=${ROLLBACK_IMAGE:?run a pipeline on the default branch with the input rollback_image=<DOCKERHUB_REPO>@sha256:<digest>}
     ;;
   preview)
     if [ "${IMAGE_CHANGED:-true}" = true ]; then

@@ -6,8 +6,9 @@
 #                                  other case): a 2xx or an exposition body fails at once
 #   GET  <http-url>/health      -> 301/302/307/308 to https://
 # Usage: ci-smoke-test.sh <https-url>
-#   SMOKE_TIMEOUT_S   give up after this many seconds (default 300: a new CloudFront
-#                     distribution can take minutes to answer everywhere)
+#   SMOKE_TIMEOUT_S   give up after this many seconds, the most the test takes even when the target
+#                     never answers (default 300: a new CloudFront distribution can take minutes
+#                     to answer everywhere)
 #   SMOKE_INTERVAL_S  pause between attempts (default 10)
 #   SMOKE_HTTP_URL    the plain-HTTP side (default: <https-url> with http://)
 #   SMOKE_TARGET      aws (default) or fly: which way of rolling back a failure prints
@@ -45,20 +46,25 @@ deadline=$(($(date +%s) + timeout_s))
 attempt=0
 
 # One request: sets $status (000: no HTTP answer at all), $redirect and $body (a fresh file).
-# --path-as-is sends dot segments unresolved, as an attacker would.
+# --path-as-is sends dot segments unresolved, as an attacker would. A request never runs past the
+# deadline (at most 10 s each); once it has passed, none is sent and $expired is set.
 request_number=0
+expired=''
 request() {
   request_number=$((request_number + 1))
   body="$work/body.$attempt.$request_number"
+  : > "$body"
+  status=000 redirect=''
   remaining=$((deadline - $(date +%s)))
-  [ "$remaining" -ge 1 ] || remaining=1
+  if [ "$remaining" -lt 1 ]; then
+    expired=yes
+    return
+  fi
   [ "$remaining" -le 10 ] || remaining=10
   curl --silent --path-as-is --max-time "$remaining" --output "$body" \
     --write-out '%{http_code} %{redirect_url}' "$1" > "$work/meta" 2>/dev/null || true
-  status=000 redirect=''
   read -r status redirect < "$work/meta" || true
   status=${status:-000}
-  [ -f "$body" ] || : > "$body"
 }
 
 leaked=''
@@ -69,7 +75,10 @@ problem() { problems="$problems
 check_once() {
   problems=''
   request "$url/health"
-  if [ "$status" != 200 ]; then
+  if [ -n "$expired" ]; then
+    problem "the deadline passed before GET $url/health"
+    return 1
+  elif [ "$status" != 200 ]; then
     problem "GET $url/health: expected 200, got $status"
   elif [ "$(cat "$body")" != "OK I'm healthy" ]; then
     problem "GET $url/health: expected body \"OK I'm healthy\", got \"$(head -c 200 "$body")\""
@@ -78,7 +87,10 @@ check_once() {
   # shellcheck disable=SC2086 # one word per spelling; set -f keeps ? from globbing
   for path in $METRICS_PATHS; do
     request "$url$path"
-    if [ "$status" = 000 ]; then
+    if [ -n "$expired" ]; then
+      problem "the deadline passed before GET $url$path"
+      return 1
+    elif [ "$status" = 000 ]; then
       problem "GET $url$path: no answer"
     elif grep -Eq '^# (HELP|TYPE) ' "$body" || [ "${status#2}" != "$status" ]; then
       leaked="GET $url$path answered $status with $(head -c 120 "$body" | tr '\n' ' ')"
@@ -87,6 +99,10 @@ check_once() {
   done
 
   request "$http_url/health"
+  if [ -n "$expired" ]; then
+    problem "the deadline passed before GET $http_url/health"
+    return 1
+  fi
   case "$status $redirect" in
     30[1278]\ https://*) ;;
     *) problem "GET $http_url/health: expected a redirect to https://, got $status $redirect" ;;
@@ -112,10 +128,10 @@ ROLLBACK
 
 Smoke test FAILED against $url: the new version may be live but is not healthy.
 Roll back, then fix forward (docs/ci-cd.md, "Rolling back"):
-  1. Run the manual \`rollback\` job of the latest default-branch pipeline with the variable
-     ROLLBACK_IMAGE=<repo>@sha256:<digest of the last good image> (its deploy job's log names it).
-     It deploys that image with the current infrastructure program, confirms the rollout and
-     smoke-tests it.
+  1. Run a pipeline on the default branch (Build > Pipelines > New pipeline) with the input
+     rollback_image=<repo>@sha256:<digest of the last good image> (an earlier deploy job's log
+     names it as DEPLOYED_IMAGE). Its \`rollback\` job deploys that image with the current
+     infrastructure program, confirms the rollout and smoke-tests it.
   2. Or revert the merge on the default branch (git revert -m 1 <merge-sha>, merge it): the new
      pipeline tests, publishes and deploys the previous code.
   GitLab's "Rollback environment" re-runs an old deploy job, which applies that commit's whole
@@ -135,7 +151,7 @@ while :; do
     exit 1
   fi
   now=$(date +%s)
-  if [ $((now + interval_s)) -ge "$deadline" ]; then
+  if [ -n "$expired" ] || [ $((now + interval_s)) -ge "$deadline" ]; then
     echo "FAIL  after $attempt attempt(s) in ${timeout_s}s:$problems"
     rollback_help
     exit 1

@@ -1,8 +1,9 @@
 // fly.toml checked against the service it deploys: parsed as Fly parses it (TOML), compared with
 // the service's own configuration and routes, then its [env] run on the built service the way a
 // Fly Machine runs it. Key meanings: fly.io docs, "App configuration (fly.toml)" and "Health
-// Checks"; the contract for METRICS_PORT: contracts 1 (a listener that serves only /metrics).
+// Checks"; METRICS_PORT opens a second listener that serves only /metrics.
 import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -26,9 +27,16 @@ interface FlyToml {
   kill_signal?: string;
   kill_timeout?: string | number;
   build?: { image?: string };
-  deploy?: { strategy?: string };
+  deploy?: { strategy?: string; max_unavailable?: number };
   env?: Record<string, unknown>;
-  http_service?: { internal_port?: number; force_https?: boolean; checks?: FlyCheck[] };
+  http_service?: {
+    internal_port?: number;
+    force_https?: boolean;
+    checks?: FlyCheck[];
+    auto_stop_machines?: string | boolean;
+    auto_start_machines?: boolean;
+    min_machines_running?: number;
+  };
   services?: Array<{ internal_port?: number }>;
   vm?: Array<{ size?: string; memory?: string | number; cpus?: number; cpu_kind?: string }>;
   /** `[metrics]`, or `[[metrics]]` as flyctl writes it back (fly launch rewrites fly.toml). */
@@ -115,9 +123,20 @@ Static('names an app and a primary region, and no image: every deploy names the 
 
 Static('[env] is a configuration the service starts with', () => {
   // loadConfig throws the same one-line error start-up prints (and exits 2 on).
-  const config = serviceConfig();
-  // Fly Proxy reaches the VM over IPv4, the private network (6PN) over IPv6: only "::" listens on both.
-  assert.is(config.host, '::', 'HOST must be "::": 0.0.0.0 is unreachable over 6PN, a single address misses the other family');
+  serviceConfig();
+});
+
+// "Fly Proxy reaches services through a private IPv4 address on each VM, so the process should
+// listen on 0.0.0.0:<port>" (fly.io docs, "Public network services",
+// https://fly.io/docs/networking/app-services/); "Instrument your app and expose your metrics on
+// 0.0.0.0" (https://fly.io/docs/monitoring/metrics/). The IPv6 private network (6PN) reaches
+// neither: only Machines and WireGuard peers of the organization are there, and nothing needs it.
+Static('both listeners bind the private IPv4 address Fly Proxy and Fly\'s metrics scraper connect to', () => {
+  const config = serviceConfig() as Config & { metricsHost?: string };
+  assert.is(config.host, '0.0.0.0', 'HOST');
+  // METRICS_HOST defaults to HOST; fly.toml sets it anyway, so the scraper's address is explicit.
+  assert.is(flyEnv().METRICS_HOST, '0.0.0.0', '[env] METRICS_HOST');
+  assert.is(config.metricsHost ?? config.host, '0.0.0.0', 'the metrics listener');
 });
 
 Static('Fly Proxy sends to the port the service listens on', () => {
@@ -130,7 +149,7 @@ Static('HTTP is redirected to HTTPS', () => {
 
 Static('[metrics] is the metrics listener: METRICS_PORT, the service\'s metrics path, apart from the app port', () => {
   const config = serviceConfig() as Config & { metricsPort?: number };
-  assert.is(metrics().port, 9464, 'contract 1: 9464 on Fly');
+  assert.is(metrics().port, 9464, '9464 on Fly');
   assert.is(config.metricsPort, metrics().port, '[env] METRICS_PORT must be the port Fly scrapes');
   assert.is.not(metrics().port, fly.http_service?.internal_port);
   assert.is(metrics().path, ROUTES.metrics);
@@ -168,8 +187,23 @@ Static('kill_timeout outlasts SHUTDOWN_TIMEOUT_MS, within Fly\'s 300 s', () => {
   assert.ok(killTimeoutMs <= FLY_MAX_KILL_TIMEOUT_MS);
 });
 
-Static('deploys roll: one Machine at a time, each gated by its checks', () => {
-  assert.is(fly.deploy?.strategy, 'rolling');
+// fly.io docs, "App configuration (fly.toml)", "Picking a deployment strategy": rolling takes each
+// running Machine down and replaces it; bluegreen boots a new Machine beside every running one and
+// moves traffic once all pass their health checks (it needs at least one check). With
+// auto_stop_machines and min_machines_running = 1 only one Machine runs, so a rolling deploy would
+// leave none serving while it is replaced.
+Static('a deploy keeps a Machine serving: blue-green behind checks, or rolling only over Machines that all stay running', () => {
+  const service = fly.http_service ?? {};
+  const autoStop = service.auto_stop_machines !== undefined && service.auto_stop_machines !== false && service.auto_stop_machines !== 'off';
+  const strategy = fly.deploy?.strategy ?? 'rolling';
+  if (strategy === 'bluegreen') {
+    assert.ok(checks().length > 0, 'bluegreen needs a health check to move traffic on');
+  } else {
+    assert.is(strategy, 'rolling', `strategy ${strategy}: immediate replaces everything at once, canary continues rolling`);
+    assert.not.ok(autoStop, 'rolling with auto-stop: the one running Machine is taken down first');
+    assert.ok((service.min_machines_running ?? 0) >= 2 && (fly.deploy?.max_unavailable ?? 1) < (service.min_machines_running ?? 0));
+  }
+  assert.ok((service.min_machines_running ?? 0) >= 1, 'one Machine runs between deploys');
 });
 
 Static('[[vm]] asks a size Fly can start: shared CPUs, memory a multiple of 256 MB within 256..2048 MB per CPU', () => {
@@ -235,6 +269,37 @@ Live('the [metrics] path answers with the exposition on the metrics port', async
   assert.is(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain/);
   assert.match(body, /^app_build_info\{/m);
+});
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Whether this machine has IPv6 loopback at all (else an IPv6 refusal would prove nothing). */
+function ipv6Loopback(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+  });
+}
+
+Live('both ports answer over IPv4 and neither over IPv6 (the 6PN cannot reach the metrics)', async () => {
+  const { port, metricsPort } = running();
+  assert.ok(metricsPort !== undefined);
+  assert.ok(await accepts('127.0.0.1', port), 'the public port over IPv4');
+  assert.ok(await accepts('127.0.0.1', metricsPort), 'the metrics port over IPv4');
+  if (!(await ipv6Loopback())) return void console.log('skipped: no IPv6 loopback on this host, so the IPv6 half cannot be checked');
+  assert.not.ok(await accepts('::1', port), 'the public port over IPv6');
+  assert.not.ok(await accepts('::1', metricsPort), 'the metrics port over IPv6');
 });
 
 Live('the public port never serves the metrics path', async () => {

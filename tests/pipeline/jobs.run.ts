@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SCENARIOS, checkout, gitlabCiLocal } from './gitlab-ci-local';
+import { SCENARIOS, checkout, gitlabCiLocal } from './lib/gitlab-ci-local';
 
 const JOBS = ['lint', 'test', 'test:observability'];
 

@@ -6,26 +6,24 @@ import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
-import { type Checkout, type ListedJob, type Scenario, PROJECT_VARIABLES, SCENARIOS, checkout, gitlabCiLocal, listJobs, withVariables } from './gitlab-ci-local';
+import { type Checkout, type ListedJob, type Scenario, PROJECT_VARIABLES, SCENARIOS, checkout, gitlabCiLocal, listJobs, readCiFile, withVariables } from './lib/gitlab-ci-local';
 import { REPO_ROOT } from '../support/repo';
 
 const ciText = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
-const referenceTag = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };
-const ci = YAML.parse(ciText, { customTags: [referenceTag] }) as Record<string, unknown> & {
-  workflow: { rules: unknown[] };
-  variables: Record<string, string>;
-};
+const ci = readCiFile();
 
-const CHECKS = ['lint', 'test', 'test:observability'];
+const CHECKS = ['lint', 'test', 'test:observability', 'test:resilience'];
+/** Jobs that need a privileged runner (their own Docker engine). */
+const DOCKER = ['test:e2e', 'test:resilience:docker'];
 /** Each kind of pipeline of this project, with its CI/CD variables set as docs/ci-cd.md says. */
 const EXPECTED: Record<'mergeRequest' | 'defaultBranch' | 'releaseTag' | 'otherBranch', string[]> = {
-  mergeRequest: [...CHECKS, 'test:e2e', 'audit', 'image:build', 'preview', 'test:iam-aws'],
-  defaultBranch: [...CHECKS, 'test:e2e', 'image:publish', 'deploy', 'smoke-test', 'rollback'],
-  releaseTag: [...CHECKS, 'test:e2e', 'image:release'],
+  mergeRequest: [...CHECKS, ...DOCKER, 'audit', 'image:build', 'preview', 'test:iam-aws'],
+  defaultBranch: [...CHECKS, ...DOCKER, 'image:publish', 'deploy', 'smoke-test'],
+  releaseTag: [...CHECKS, ...DOCKER, 'image:release'],
   otherBranch: CHECKS,
 };
 const project = (scenario: Scenario, extra: Record<string, string> = {}): Scenario => withVariables(scenario, { ...PROJECT_VARIABLES, ...extra });
-const ALL_JOBS = [...new Set([...Object.values(EXPECTED).flat(), 'deploy:fly'])].sort();
+const ALL_JOBS = [...new Set([...Object.values(EXPECTED).flat(), 'deploy:fly', 'rollback'])].sort();
 const DEPLOYING = ['deploy', 'smoke-test', 'rollback', 'deploy:fly'];
 
 /**
@@ -88,7 +86,7 @@ Pipeline('the file passes GitLab\'s JSON schema, and a schema error would be cau
 
 for (const [kind, scenario] of Object.entries(SCENARIOS)) {
   Pipeline(`every needs: resolves in a ${kind} pipeline`, async ({ repo }) => {
-    const result = await gitlabCiLocal(dir(repo), ['--validate-dependency-chain'], project(scenario, { FLY_API_TOKEN: 'fly-token' }));
+    const result = await gitlabCiLocal(dir(repo), ['--validate-dependency-chain'], project(scenario, { FLY_APP: 'observable-demo' }));
     assert.is(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /All job dependencies are valid/);
   });
@@ -99,7 +97,7 @@ Pipeline('needs: still resolves on runners without privileged Docker (E2E_DISABL
   const result = await gitlabCiLocal(dir(repo), ['--validate-dependency-chain'], scenario);
   assert.is(result.code, 0, result.stderr + result.stdout);
   const names = await jobNames(dir(repo), scenario);
-  assert.not.ok(names.includes('test:e2e'));
+  for (const job of DOCKER) assert.not.ok(names.includes(job), `${job} is off`);
   assert.ok(names.includes('image:publish') && names.includes('deploy'));
 });
 
@@ -163,31 +161,31 @@ Pipeline('the image is published with its digest recorded for the deploy', async
   assert.equal(jobs['image:publish']?.artifacts?.reports, { dotenv: 'image.env' });
 });
 
-// Issue 10, item 6: a fork's pipelines run without this project's variables.
+// A fork's pipelines run without this project's variables.
 Pipeline('a fork\'s merge request builds and scans the image but runs no preview (no role, no secrets)', async ({ repo }) => {
   const names = await jobNames(dir(repo), SCENARIOS.mergeRequest);
-  expectJobs('fork merge request', names, [...CHECKS, 'test:e2e', 'audit', 'image:build']);
+  expectJobs('fork merge request', names, [...CHECKS, ...DOCKER, 'audit', 'image:build']);
 });
 
 Pipeline('a fork\'s own default branch publishes and deploys nothing', async ({ repo }) => {
   const names = await jobNames(dir(repo), SCENARIOS.defaultBranch);
-  expectJobs('fork default branch', names, [...CHECKS, 'test:e2e']);
+  expectJobs('fork default branch', names, [...CHECKS, ...DOCKER]);
 });
 
-// Issue 10, item 10: only push pipelines of the default branch publish and deploy.
+// Only push pipelines of the default branch publish and deploy.
 for (const source of ['schedule', 'web', 'api', 'trigger', 'pipeline']) {
   Pipeline(`a ${source} pipeline on the default branch publishes and deploys nothing`, async ({ repo }) => {
-    const scenario = project(withVariables(SCENARIOS.defaultBranch, { CI_PIPELINE_SOURCE: source }), { FLY_API_TOKEN: 'fly-token' });
-    expectJobs(`${source} on main`, await jobNames(dir(repo), scenario), [...CHECKS, 'test:e2e']);
+    const scenario = project(withVariables(SCENARIOS.defaultBranch, { CI_PIPELINE_SOURCE: source }), { FLY_APP: 'observable-demo' });
+    expectJobs(`${source} on main`, await jobNames(dir(repo), scenario), [...CHECKS, ...DOCKER]);
   });
 }
 
 Pipeline('a tag pushed by anything but a push (API, schedule) releases nothing', async ({ repo }) => {
   const scenario = project(withVariables(SCENARIOS.releaseTag, { CI_PIPELINE_SOURCE: 'api' }));
-  expectJobs('api tag pipeline', await jobNames(dir(repo), scenario), [...CHECKS, 'test:e2e']);
+  expectJobs('api tag pipeline', await jobNames(dir(repo), scenario), [...CHECKS, ...DOCKER]);
 });
 
-// Issue 10, item 4: never a write-capable Pulumi token for an unprotected branch.
+// Never a write-capable Pulumi token for an unprotected branch.
 Pipeline('previews need a read-only Pulumi token: none without a team, self-managed state or the maintainers-only policy', async ({ repo }) => {
   const withoutTeam = project(SCENARIOS.mergeRequest, {});
   const noTeam = withVariables(withoutTeam, { PULUMI_OIDC_TEAM: undefined });
@@ -200,11 +198,14 @@ Pipeline('previews need a read-only Pulumi token: none without a team, self-mana
   const preview = await job(dir(repo), maintainersOnly, 'preview');
   assert.ok(preview, 'Team edition with a maintainers-only policy: preview');
   assert.equal(preview.allow_failure, { exit_codes: [3] }, 'a refused token (not a maintainer) skips the preview without failing the merge request');
+  // Each run mints the tokens again for the merge request's code: no automatic retry does that.
+  const expanded = YAML.parse((await gitlabCiLocal(dir(repo), ['--preview'])).stdout) as Record<string, { retry?: unknown }>;
+  assert.is(expanded.preview?.retry, 0, 'the runner never retries a preview');
 
   assert.ok((await jobNames(dir(repo), project(SCENARIOS.mergeRequest))).includes('preview'), 'team token: preview');
 });
 
-// Issue 13: test:infra duplicated `npm test`; the preview waits for `test` instead.
+// The preview waits for `test`; no separate infrastructure job repeats `npm test`.
 Pipeline('no test:infra job; the preview needs test', async ({ repo }) => {
   const preview = await gitlabCiLocal(dir(repo), ['--preview']);
   const jobs = YAML.parse(preview.stdout) as Record<string, { needs?: unknown[] }>;
@@ -212,31 +213,27 @@ Pipeline('no test:infra job; the preview needs test', async ({ repo }) => {
   assert.equal(needNames(jobs.preview?.needs), ['test']);
 });
 
-// Issue 10, item 7: a rollback job that redeploys a chosen digest with the current program.
-Pipeline('the default branch offers a manual rollback that does not block the pipeline', async ({ repo }) => {
-  const rollback = await job(dir(repo), project(SCENARIOS.defaultBranch), 'rollback');
-  assert.ok(rollback, 'rollback is listed');
-  assert.is(rollback.when, 'manual');
-  assert.is(rollback.allow_failure, true, 'an unused manual job leaves the pipeline green');
-  assert.equal(needNames(rollback.needs), [], 'it needs no build: it deploys an image that exists');
+// A rollback redeploys a chosen digest with the current program (rollback.test.ts runs it).
+Pipeline('the rollback job deploys in the production group and environment, then smoke-tests', async ({ repo }) => {
   const preview = await gitlabCiLocal(dir(repo), ['--preview']);
-  const jobs = YAML.parse(preview.stdout) as Record<string, { script?: string[]; resource_group?: string; environment?: { name: string } }>;
+  const jobs = YAML.parse(preview.stdout) as Record<string, { script?: string[]; resource_group?: string; environment?: { name: string }; needs?: unknown }>;
   assert.is(jobs.rollback?.resource_group, 'production', 'never beside a deploy');
   assert.is(jobs.rollback?.environment?.name, 'production');
+  assert.equal(needNames(jobs.rollback?.needs), [], 'it needs no build: it deploys an image that exists');
   assert.match((jobs.rollback?.script ?? []).join('\n'), /ci-pulumi\.sh rollback[\s\S]*ci-smoke-test\.sh/, 'then smoke-tested');
 });
 
-// Issue 12: the optional Fly.io deploy of the published digest.
-Pipeline('deploy:fly runs on the default branch only when FLY_API_TOKEN is set, after image:publish', async ({ repo }) => {
-  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.defaultBranch))).includes('deploy:fly'), 'no token: no job');
-  const fly = await job(dir(repo), project(SCENARIOS.defaultBranch, { FLY_API_TOKEN: 'fly-token' }), 'deploy:fly');
-  assert.ok(fly, 'token: deploy:fly');
+// The optional Fly.io deploy of the published digest.
+Pipeline('deploy:fly runs on the default branch only when FLY_APP is set, after image:publish', async ({ repo }) => {
+  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.defaultBranch))).includes('deploy:fly'), 'no FLY_APP: no job');
+  const fly = await job(dir(repo), project(SCENARIOS.defaultBranch, { FLY_APP: 'observable-demo' }), 'deploy:fly');
+  assert.ok(fly, 'FLY_APP: deploy:fly');
   assert.equal(needNames(fly.needs), ['image:publish'], 'it deploys the digest image:publish pushed');
-  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.mergeRequest, { FLY_API_TOKEN: 'fly-token' }))).includes('deploy:fly'), 'never from a merge request');
-  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.releaseTag, { FLY_API_TOKEN: 'fly-token' }))).includes('deploy:fly'), 'never from a tag');
+  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.mergeRequest, { FLY_APP: 'observable-demo' }))).includes('deploy:fly'), 'never from a merge request');
+  assert.not.ok((await jobNames(dir(repo), project(SCENARIOS.releaseTag, { FLY_APP: 'observable-demo' }))).includes('deploy:fly'), 'never from a tag');
 });
 
-// Issue 10, hygiene and secrets within reach.
+// Hygiene and secrets within reach.
 Pipeline('hygiene: timeouts, retries on runner failures, verify environment, developer-only preview artifacts', async ({ repo }) => {
   const defaults = ci.default as { timeout?: string; retry?: { max: number; when: string[] } };
   assert.ok(defaults.timeout, 'a default timeout');
@@ -269,12 +266,24 @@ Pipeline('caches: npm written by `test` only; Pulumi plugins kept in the project
   assert.not.ok(pulumiCaches.some((cached) => cached === '.pulumi/' || cached === '.pulumi'), 'credentials.json is not cached');
 });
 
-// Issue 10, item 11: dind services.
+// Dind services.
 Pipeline('dind: the runner waits for its TLS port, and it pulls through the same mirror as every engine', () => {
   const docker = ci['.docker'] as { services: { variables?: Record<string, string>; command?: string[] }[] };
   const dind = docker.services[0];
   assert.is(dind?.variables?.HEALTHCHECK_TCP_PORT, '2376');
   assert.equal(dind?.command, ['--registry-mirror', ci.variables.DOCKER_REGISTRY_MIRROR]);
+});
+
+// GitLab reads a resource group's process mode only from its API (https://docs.gitlab.com/api/resource_groups/),
+// never from .gitlab-ci.yml: the setup steps must say how to set oldest_first for every group the file uses.
+Pipeline('every resource group the pipeline uses has its oldest_first step in docs/ci-cd.md', async ({ repo }) => {
+  const preview = await gitlabCiLocal(dir(repo), ['--preview']);
+  const jobs = YAML.parse(preview.stdout) as Record<string, { resource_group?: string }>;
+  const groups = [...new Set(Object.values(jobs).flatMap((job) => (job && typeof job === 'object' && job.resource_group ? [job.resource_group] : [])))].sort();
+  assert.equal(groups, ['fly', 'production']);
+  const docs = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'ci-cd.md'), 'utf8');
+  assert.match(docs, /--data process_mode=oldest_first/);
+  for (const group of groups) assert.match(docs, new RegExp(`/resource_groups/${group}\\b`), `docs/ci-cd.md sets ${group}`);
 });
 
 Pipeline('SAST and secret-detection templates are not included: gitlab-ci-local fetches include:template from the network', () => {
@@ -320,7 +329,8 @@ const Suites = suite('where the job-executing test runs');
 Suites('npm test does not execute pipeline jobs (that ran the whole suite again); .ci/run does, right after npm test', () => {
   const scripts = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const patternOf = (script: string | undefined): RegExp => new RegExp(/'([^']+)'$/.exec(script ?? '')?.[1] ?? '^$');
-  // Files that hand gitlab-ci-local the flag that executes jobs (spelt apart so this file is not one).
+  // Test files that hand gitlab-ci-local the flag that executes the real jobs (spelt apart so this
+  // file is not one); lib/gitlab-ci-local.ts runs jobs only against fakes.
   const executesJobs = `['${['--force', 'shell', 'executor'].join('-')}'`;
   const executing = fs
     .readdirSync(path.join(REPO_ROOT, 'tests', 'pipeline'))

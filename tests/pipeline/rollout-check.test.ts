@@ -8,7 +8,7 @@ import { DescribeServicesCommand, ECSClient, type Deployment, type Service } fro
 import { mockClient } from 'aws-sdk-client-mock';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parse } from 'yaml';
+import { readCiFile } from './lib/gitlab-ci-local';
 import { REPO_ROOT } from '../support/repo';
 
 const execFileAsync = promisify(execFile);
@@ -129,8 +129,7 @@ Rollout('runs under plain Node 24 (no tsx) and names a missing argument in one l
 // be a dependency of that workspace, placed by the lockfile where Node looks from scripts/ (the
 // root node_modules), or the check dies with ERR_MODULE_NOT_FOUND after a successful `pulumi up`.
 Rollout('the Pulumi jobs\' install provides every package the script imports, where Node finds it from scripts/', () => {
-  const reference = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };
-  const ci = parse(fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8'), { customTags: [reference] }) as { '.pulumi': { before_script: string[] } };
+  const ci = readCiFile() as unknown as { '.pulumi': { before_script: string[] } };
   const install = ci['.pulumi'].before_script.join('\n');
   const workspace = /npm ci --workspace (\S+) --ignore-scripts/.exec(install)?.[1];
   assert.ok(workspace, `.pulumi installs one workspace without install scripts: ${install}`);

@@ -6,12 +6,24 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../support/repo';
+import YAML from 'yaml';
+import { REPO_ROOT } from '../../support/repo';
 
 const execFileAsync = promisify(execFile);
 
 export const PROJECT_PATH = 'acme/observable-service';
 const GITLAB_CI_LOCAL = require.resolve('gitlab-ci-local/dist/index.js');
+
+/**
+ * .gitlab-ci.yml parsed as GitLab reads it: two YAML documents, the spec: header (pipeline inputs)
+ * and the pipeline; `!reference [...]` tags kept as their lists.
+ */
+export function readCiFile(): Record<string, unknown> & { workflow: { rules: unknown[] }; variables: Record<string, string> } {
+  const text = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
+  const reference = { tag: '!reference', collection: 'seq' as const, resolve: (value: unknown) => value };
+  const documents = YAML.parseAllDocuments(text, { customTags: [reference] });
+  return documents.at(-1)?.toJS() as ReturnType<typeof readCiFile>;
+}
 
 /** Predefined variables the scenarios set on purpose; gitlab-ci-local warns otherwise. */
 const OVERRIDDEN_PREDEFINED = [
@@ -22,6 +34,7 @@ const OVERRIDDEN_PREDEFINED = [
   'CI_DEFAULT_BRANCH',
   'CI_MERGE_REQUEST_IID',
   'CI_OPEN_MERGE_REQUESTS',
+  'CI_PROJECT_DIR',
 ];
 
 /** A pipeline kind, as the variables GitLab predefines for it. */
@@ -29,6 +42,8 @@ export interface Scenario {
   readonly variables: Readonly<Record<string, string>>;
   /** Variables GitLab does not set for this kind of pipeline. */
   readonly unset: readonly string[];
+  /** Pipeline inputs (spec:inputs), as the run-pipeline form or the API passes them. */
+  readonly inputs?: Readonly<Record<string, string>>;
 }
 
 export const SCENARIOS = {
@@ -95,7 +110,12 @@ export function withVariables(scenario: Scenario, variables: Readonly<Record<str
       merged[name] = value;
     }
   }
-  return { variables: merged, unset };
+  return { variables: merged, unset, ...(scenario.inputs ? { inputs: scenario.inputs } : {}) };
+}
+
+/** A scenario with pipeline inputs. */
+export function withInputs(scenario: Scenario, inputs: Readonly<Record<string, string>>): Scenario {
+  return { ...scenario, inputs: { ...scenario.inputs, ...inputs } };
 }
 
 export interface ListedJob {
@@ -130,7 +150,9 @@ function projectFiles(): string[] {
   return out
     .toString('utf8')
     .split('\0')
-    .filter((file) => file !== '' && fs.existsSync(path.join(REPO_ROOT, file)));
+    // Regular files only: inside a CI job the project directory also holds caches (.npm/, a link
+    // to the npm cache where the job test runs) that git lists but a runner never clones.
+    .filter((file) => file !== '' && !file.endsWith('/') && fs.existsSync(path.join(REPO_ROOT, file)) && fs.lstatSync(path.join(REPO_ROOT, file)).isFile());
 }
 
 export interface Checkout {
@@ -165,12 +187,16 @@ export interface GclResult {
   stderr: string;
 }
 
-/** One gitlab-ci-local run; never throws on a non-zero exit, the caller asserts on it. */
-export async function gitlabCiLocal(cwd: string, args: readonly string[], scenario?: Scenario): Promise<GclResult> {
+/**
+ * One gitlab-ci-local run; never throws on a non-zero exit, the caller asserts on it. `env` is
+ * added to the environment it (and, with the shell executor, every job) runs in.
+ */
+export async function gitlabCiLocal(cwd: string, args: readonly string[], scenario?: Scenario, env: Record<string, string> = {}): Promise<GclResult> {
   const scenarioArgs = scenario
     ? [
         ...Object.entries(scenario.variables).flatMap(([key, value]) => ['--variable', `${key}=${value}`]),
         ...scenario.unset.flatMap((name) => ['--unset-variable', name]),
+        ...Object.entries(scenario.inputs ?? {}).flatMap(([key, value]) => ['--input', `${key}=${value}`]),
       ]
     : [];
   const home = path.join(cwd, '.gitlab-ci-local-home');
@@ -178,7 +204,7 @@ export async function gitlabCiLocal(cwd: string, args: readonly string[], scenar
     const { stdout, stderr } = await execFileAsync(
       process.execPath,
       [GITLAB_CI_LOCAL, '--home', home, '--no-color', '--ignore-predefined-vars', OVERRIDDEN_PREDEFINED.join(','), ...scenarioArgs, ...args],
-      { cwd, env: cleanEnv(), maxBuffer: 256 * 1024 * 1024 },
+      { cwd, env: cleanEnv(env), maxBuffer: 256 * 1024 * 1024 },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -193,4 +219,50 @@ export async function listJobs(cwd: string, scenario: Scenario): Promise<ListedJ
   if (result.code !== 0) throw new Error(`gitlab-ci-local --list-json failed:\n${result.stderr}${result.stdout}`);
   const json = result.stdout.slice(result.stdout.indexOf('['));
   return (JSON.parse(json) as ListedJob[]).filter((job) => job.when !== 'never');
+}
+
+export interface JobsRun extends GclResult {
+  /** Each job's full output, by job name. */
+  readonly logs: Readonly<Record<string, string>>;
+}
+
+/**
+ * Runs jobs of this repository's pipeline for real (shell executor) in a throwaway copy, with `bin`
+ * first on PATH so fakes stand in for docker, pulumi, flyctl and the like. No job names: the whole
+ * pipeline. `copy` limits the copy to the files the jobs read; `variablesFile` is a .gitlab-ci-local-variables.yml (project variables, with their
+ * environment scopes) and `files` replaces or adds files in the copy.
+ */
+export async function runJobs(
+  jobs: readonly string[],
+  scenario: Scenario,
+  options: { bin: string; copy?: readonly string[]; variablesFile?: string; files?: Readonly<Record<string, string>>; withoutServices?: boolean },
+): Promise<JobsRun> {
+  // `copy`: the repository files the jobs read (default: all of them).
+  const repo = checkout(options.copy ? { files: ['.gitlab-ci.yml', ...options.copy] } : {});
+  try {
+    if (options.variablesFile !== undefined) fs.writeFileSync(path.join(repo.dir, '.gitlab-ci-local-variables.yml'), options.variablesFile);
+    for (const [file, text] of Object.entries(options.files ?? {})) fs.writeFileSync(path.join(repo.dir, file), text);
+    if (options.withoutServices) {
+      // gitlab-ci-local starts services (docker:dind) with `docker` even under the shell executor,
+      // and the fake docker on PATH would answer: run the expanded file without them.
+      const preview = await gitlabCiLocal(repo.dir, ['--preview'], scenario);
+      if (preview.code !== 0) throw new Error(`gitlab-ci-local --preview failed:\n${preview.stderr}`);
+      const expanded = YAML.parse(preview.stdout) as Record<string, unknown>;
+      for (const job of Object.values(expanded)) if (typeof job === 'object' && job !== null) delete (job as { services?: unknown }).services;
+      fs.writeFileSync(path.join(repo.dir, '.gitlab-ci.yml'), YAML.stringify(expanded));
+    }
+    // Jobs with an image get CI_PROJECT_DIR=/builds/<group>/<project>; the shell executor runs them here.
+    const here = withVariables(scenario, { CI_PROJECT_DIR: repo.dir });
+    const result = await gitlabCiLocal(repo.dir, ['--force-shell-executor', '--concurrency', '1', ...jobs], here, {
+      PATH: `${options.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    });
+    const outputs = path.join(repo.dir, '.gitlab-ci-local', 'output');
+    const logs: Record<string, string> = {};
+    for (const file of fs.existsSync(outputs) ? fs.readdirSync(outputs) : []) {
+      logs[file.replace(/\.log$/, '')] = fs.readFileSync(path.join(outputs, file), 'utf8');
+    }
+    return { ...result, logs };
+  } finally {
+    repo.remove();
+  }
 }
