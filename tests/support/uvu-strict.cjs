@@ -8,7 +8,8 @@
 //   - It has no timeout: a test (or hook) whose promise never settles hangs the run forever. Here
 //     every test and hook has one; past it the test fails with its name, the run goes on with the
 //     next test, and once the run ends the process exits 1 even if the hung work still holds the
-//     event loop open.
+//     event loop open. A run whose tests all ended but left something open (a server, a child, a
+//     timer) would hang too: a few seconds after uvu's totals it exits 1, naming what was left.
 //
 // The timeout is generous (TEST_TIMEOUT_SECONDS, 120 s unless set): it ends hangs only, it never
 // judges speed. A suite that legitimately takes longer (a Docker build) raises its own with
@@ -34,6 +35,8 @@ function defaultTimeoutMs() {
   return seconds * 1000;
 }
 const DEFAULT_TIMEOUT_MS = defaultTimeoutMs();
+/** How long the process may outlive uvu's totals (closing what the last after() hook stopped) before it counts as left open. */
+const LINGER_MS = 5_000;
 
 let afterHookFailed = false;
 let timedOut = 0;
@@ -105,4 +108,10 @@ uvu.test = strict(uvu.test);
 uvu.exec = async (...args) => {
   await exec(...args);
   if (timedOut > 0) process.exit(1);
+  setTimeout(() => {
+    // Left out: this very timer, and the pipes or terminal of stdout and stderr.
+    const open = [...new Set(process.getActiveResourcesInfo())].filter((resource) => !['Timeout', 'PipeWrap', 'TTYWrap'].includes(resource));
+    console.error(`uvu-strict: the tests ended, but ${open.join(', ') || 'a timer'} still holds the process open (a test left it running): exiting 1`);
+    process.exit(1);
+  }, LINGER_MS).unref();
 };

@@ -44,6 +44,14 @@ Strict('a suite\'s own timeout (setTestTimeout) wins over TEST_TIMEOUT_SECONDS, 
   assert.match(output, /Total:\s+1\s+Passed:\s+0\s/);
 });
 
+Strict('a run whose tests passed but left a server listening exits 1 naming it, instead of hanging', async () => {
+  const { exit, timedOut, output } = await runFixture('leaves-server.fixture.ts', {});
+  assert.not.ok(timedOut, `the run hung:\n${output}`);
+  assert.is(exit.code, 1, output);
+  assert.match(output, /Total:\s+1\s+Passed:\s+1\s/);
+  assert.match(output, /uvu-strict: the tests ended, but TCPServerWrap still holds the process open \(a test left it running\): exiting 1/);
+});
+
 Strict('a TEST_TIMEOUT_SECONDS that is not a positive number stops the run with one line naming it', async () => {
   const { exit, output } = await runFixture('hangs.fixture.ts', { TEST_TIMEOUT_SECONDS: '2m' });
   assert.is(exit.code, 2, output);

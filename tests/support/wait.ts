@@ -25,8 +25,13 @@ export async function waitFor<T>(
   probe: () => Promise<T | undefined>,
   { deadlineMs = 180_000, intervalMs = 500, giveUpWhen }: WaitOptions = {},
 ): Promise<T> {
+  // Ends the pause between probes too, so no timer outlives the wait and holds the process open.
+  const pause = new AbortController();
+  let givenUp: GiveUp | undefined;
   const gaveUp = giveUpWhen?.then((reason): never => {
-    throw new GiveUp(`gave up waiting for ${what}: ${reason}`);
+    givenUp = new GiveUp(`gave up waiting for ${what}: ${reason}`);
+    pause.abort();
+    throw givenUp;
   });
   gaveUp?.catch(() => undefined); // observed below, where it is raced
   const unlessGivenUp = <R>(step: Promise<R>): Promise<R> => (gaveUp ? Promise.race([step, gaveUp]) : step);
@@ -45,6 +50,7 @@ export async function waitFor<T>(
       const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
       throw new Error(`gave up waiting for ${what}${reason}`, { cause: lastError });
     }
-    await unlessGivenUp(sleep(intervalMs));
+    await sleep(intervalMs, undefined, { signal: pause.signal }).catch(() => undefined);
+    if (givenUp) throw givenUp;
   }
 }
