@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { start, waitForExit } from './child-process';
 import { REPO_ROOT } from './repo';
-import { howToGet, onPath, skipLine, toolTable, TOOLS } from './tools';
+import { howToGet, onPath, skipLine, toolTable, TOOLS, type Tool } from './tools';
 
 const UVU = path.join(path.dirname(require.resolve('uvu')), '..', 'bin.js');
 const PRELOAD = path.join(__dirname, 'uvu-strict.cjs');
@@ -82,6 +82,15 @@ Skips('tools.tsv lists each tool once, and refuses a row that is not four column
   assert.equal(toolTable().map(({ tool }) => tool), [...TOOLS]);
   assert.throws(() => toolTable('git\tgit\tgit\n'), /not four tab-separated columns/);
   assert.throws(() => toolTable('gti\tgit\tgit\tnpm test\n'), /gti is not a tool/);
+});
+
+Skips('README\'s "Two commands" names exactly the tools tools.tsv says npm test runs', () => {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = /^## Two commands\n([\s\S]*?)^## /m.exec(readme)?.[1] ?? '';
+  assert.ok(section !== '', 'README has a "Two commands" section');
+  const named = [...section.matchAll(/`([a-z]+)`/g)].map((match) => match[1]).filter((word): word is Tool => (TOOLS as readonly string[]).includes(word ?? ''));
+  const runByNpmTest = toolTable().filter(({ neededBy }) => neededBy.startsWith('npm test')).map(({ tool }) => tool);
+  assert.equal([...new Set(named)].sort(), runByNpmTest.sort());
 });
 
 Skips.run();

@@ -1,0 +1,54 @@
+// `npm test`: every suite that needs no Docker, each in a uvu process of its own, one after another.
+// A failing suite does not stop the others; the run ends with one table (suite, passed, failed,
+// skipped, seconds), the failed tests, and the line `N passed, N failed, N skipped`, and exits 1 if
+// anything failed. `npm test -- pipeline deploy` runs only the suites named.
+//
+// Before the suites, one line lists every tool tests/support/tools.tsv names that is missing here:
+// the tests that need one are counted skipped, each suite saying which and how to get it.
+import { runSuites, type SuiteSpec } from '../tests/support/suite-runner';
+import { IN_COMPOSE_IMAGES, toolAvailable, toolTable, onPath } from '../tests/support/tools';
+
+const npm = (...args: string[]): string[] => ['npm', 'run', '--silent', ...args];
+
+/** The suites, by folder: a new test file in one of them is picked up by its pattern. */
+const SUITES: readonly SuiteSpec[] = [
+  { name: 'service', command: npm('test', '--workspace', 'service') },
+  { name: 'infra-pulumi', command: npm('test', '--workspace', 'infra-pulumi') },
+  { name: 'observability', command: npm('test', '--workspace', 'observability') },
+  { name: 'support', command: npm('test:support') },
+  { name: 'pipeline', command: npm('test:pipeline') },
+  { name: 'deploy', command: npm('test:deploy') },
+  { name: 'readme', command: npm('test:readme') },
+  { name: 'resilience', command: npm('test:resilience-local') },
+];
+
+function preflight(): string {
+  const table = toolTable();
+  const missing = table.filter(({ tool }) => !toolAvailable(tool)).map(({ tool }) => tool);
+  const fromImages = table.filter(({ tool }) => IN_COMPOSE_IMAGES.has(tool) && onPath(tool) === undefined && toolAvailable(tool)).map(({ tool }) => tool);
+  const parts = [
+    missing.length === 0 ? 'every tool the tests run is here' : `missing: ${missing.join(', ')} (tests that need them are skipped; tests/support/tools.tsv says where to get each)`,
+    ...(fromImages.length > 0 ? [`${fromImages.join(', ')} run from the images docker-compose.yml pins`] : []),
+  ];
+  return `pre-flight: ${parts.join('; ')}`;
+}
+
+function main(): void {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !SUITES.some((suite) => suite.name === name));
+  if (unknown.length > 0) {
+    console.error(`run-tests: no suite named ${unknown.join(', ')} (suites: ${SUITES.map((suite) => suite.name).join(', ')})`);
+    process.exit(2);
+  }
+  console.log(preflight());
+  const suites = wanted.length === 0 ? SUITES : SUITES.filter((suite) => wanted.includes(suite.name));
+  runSuites(suites).then(
+    ({ ok }) => process.exit(ok ? 0 : 1),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
+main();
