@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';
 import { suite } from 'uvu';
+import { needs } from '../../tests/support/tools';
 import * as assert from 'uvu/assert';
 import { prometheusTool } from '../../tests/support/prometheus-tools';
 import { ALERTMANAGER_CONFIG } from './lib/paths';
@@ -16,7 +17,7 @@ function amtool(...args: string[]): string {
 /** The receiver(s) Alertmanager would notify for an alert with these labels. */
 const receiverOf = (...labels: string[]) => amtool('config', 'routes', 'test', `--config.file=${ALERTMANAGER_CONFIG}`, ...labels);
 
-const alertmanager = suite('alertmanager.yml');
+const alertmanager = needs(['amtool'], suite('alertmanager.yml'));
 
 alertmanager('is a valid configuration for amtool check-config', () => {
   assert.match(amtool('check-config', ALERTMANAGER_CONFIG), /SUCCESS/);

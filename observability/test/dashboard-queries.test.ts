@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
+import { needs } from '../../tests/support/tools';
 import * as assert from 'uvu/assert';
 import { giveUpIfExited, start, stop, type Started } from '../../tests/support/child-process';
 import { freePort } from '../../tests/support/net';
@@ -110,7 +111,7 @@ async function instantQuery(prometheus: string, expr: string): Promise<QueryResp
   return (await response.json()) as QueryResponse;
 }
 
-const live = suite('dashboard queries against the real service and Prometheus');
+const live = needs(['prometheus'], suite('dashboard queries against the real service and Prometheus'));
 
 let service: ServiceProcess | undefined;
 let prometheus: Started | undefined;

@@ -1,8 +1,8 @@
 // The shell scripts CI runs: shellcheck-clean, strict, present and executable; each run for real
 // against local stand-ins: stub HTTP servers on 127.0.0.1 for the live service, and fake `pulumi`,
 // `docker`, `dockerd`, `curl`, `flyctl` and `node` on PATH that record their arguments.
-// CI runs the /bin/sh scripts under busybox ash (Alpine images): so do these tests where busybox is
-// installed, else bash stands in (Debian's dash has no pipefail).
+// CI runs the /bin/sh scripts under busybox ash (Alpine images): so do these tests (without busybox
+// they are counted skipped, with a line saying how to get it).
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { REPO_ROOT } from '../support/repo';
+import { needs, onPath } from '../support/tools';
 
 const execFileAsync = promisify(execFile);
 const scriptsDir = path.join(REPO_ROOT, 'scripts');
@@ -24,7 +25,7 @@ const shellScripts = fs
 
 const Scripts = suite('scripts/');
 
-Scripts('shellcheck finds nothing in scripts/', () => {
+needs(['shellcheck'], Scripts)('shellcheck finds nothing in scripts/', () => {
   assert.ok(shellScripts.length > 0);
   try {
     execFileSync('shellcheck', ['--external-sources', ...shellScripts], { cwd: REPO_ROOT, stdio: 'pipe' });
@@ -99,25 +100,13 @@ interface Run {
   output: string;
 }
 
-const hasBusybox = ((): boolean => {
-  try {
-    execFileSync('busybox', ['true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /** Debian's /bin/sh (dash 0.5.12 in bookworm: no pipefail), the shell of the node image's jobs. */
-const dash = ((): string | undefined => {
-  for (const candidate of ['/usr/bin/dash', '/bin/dash']) if (fs.existsSync(candidate)) return candidate;
-  return undefined;
-})();
+const dash = onPath('dash') ?? 'dash';
 
 /** The interpreter CI uses for a script: bash for #!/usr/bin/env bash, busybox ash for #!/bin/sh. */
 function interpreter(script: string): string[] {
   const posix = fs.readFileSync(script, 'utf8').startsWith('#!/bin/sh\n');
-  return posix && hasBusybox ? ['busybox', 'sh'] : ['bash'];
+  return posix ? ['busybox', 'sh'] : ['bash'];
 }
 
 async function run(script: string, args: string[], env: NodeJS.ProcessEnv, cwd = REPO_ROOT, shellCommand = interpreter(script)): Promise<Run> {
@@ -169,7 +158,7 @@ async function smokeTest(app: Handler, plain: Handler = redirecting, env: Record
   }
 }
 
-const Smoke = suite('scripts/ci-smoke-test.sh');
+const Smoke = needs(['busybox'], suite('scripts/ci-smoke-test.sh'));
 
 Smoke('passes against a healthy deployment', async () => {
   const { code, output } = await smokeTest(healthyApp);
@@ -179,8 +168,7 @@ Smoke('passes against a healthy deployment', async () => {
 
 // docs/ci-cd.md tells operators to run it themselves after GitLab's Rollback environment: on
 // Debian or Ubuntu, `scripts/ci-smoke-test.sh <url>` runs it with dash.
-Smoke('runs under dash too (Debian\'s /bin/sh, which has no pipefail), as an operator runs it by hand', async () => {
-  if (!dash) return void console.log('dash not installed here: skipped');
+needs(['dash'], Smoke)('runs under dash too (Debian\'s /bin/sh, which has no pipefail), as an operator runs it by hand', async () => {
   const { code, output } = await smokeTest(healthyApp, redirecting, {}, [dash]);
   assert.is(code, 0, output);
   assert.match(output, /Smoke test passed/);
@@ -508,7 +496,7 @@ async function ciImage(mode: string, env: Record<string, string | undefined>, fl
   }
 }
 
-const Image = suite('scripts/ci-image.sh');
+const Image = needs(['busybox'], suite('scripts/ci-image.sh'));
 
 Image('item 6: a merge request (a fork\'s too) builds both platforms and scans the image without DOCKERHUB_REPO or credentials', async () => {
   const build = await ciImage('build', { DOCKERHUB_REPO: undefined, DOCKERHUB_USERNAME: undefined, DOCKERHUB_TOKEN: undefined, CI_PIPELINE_SOURCE: 'merge_request_event' });
@@ -700,7 +688,7 @@ async function download(checksumFor: (sha: string) => string, shell?: string[]):
   }
 }
 
-const Download = suite('scripts/ci-download-verified.sh');
+const Download = needs(['busybox'], suite('scripts/ci-download-verified.sh'));
 
 Download('installs a download whose SHA-256 matches the release\'s checksums', async () => {
   const ok = await download((sha) => `${'0'.repeat(64)}  pulumi-v3.276.0-darwin-x64.tar.gz\n${sha}  pulumi-v3.276.0-linux-x64.tar.gz\n`);
@@ -709,8 +697,7 @@ Download('installs a download whose SHA-256 matches the release\'s checksums', a
 });
 
 // ci-pulumi.sh runs it in the node image (Debian bookworm), whose /bin/sh is dash 0.5.12.
-Download('installs and refuses alike under dash, the /bin/sh of the node image where the Pulumi jobs run it', async () => {
-  if (!dash) return void console.log('dash not installed here: skipped');
+needs(['dash'], Download)('installs and refuses alike under dash, the /bin/sh of the node image where the Pulumi jobs run it', async () => {
   const ok = await download((sha) => `${sha}  pulumi-v3.276.0-linux-x64.tar.gz\n`, [dash]);
   assert.is(ok.code, 0, ok.output);
   assert.ok(ok.installed);
@@ -760,7 +747,7 @@ async function ciFly(env: Record<string, string>, flyToml = 'app = "observable-d
   }
 }
 
-const Fly = suite('scripts/ci-fly.sh');
+const Fly = needs(['busybox'], suite('scripts/ci-fly.sh'));
 
 Fly('deploys the published digest with fly.toml, then smoke-tests https://<app>.fly.dev', async () => {
   const image = `acme/observable-service@${INDEX_DIGEST}`;
