@@ -85,6 +85,8 @@ export function skipLine(what: string, tool: Tool): string {
 }
 
 const SUITE_NAME = Symbol.for('uvu-strict.name');
+/** Marks what needs() returns for a suite that is skipped: wrapping it again adds nothing. */
+const SKIPPED = Symbol('needs.skipped');
 
 /**
  * `suite` for tests that need `tools`: where all are available it is the suite itself; where one
@@ -94,9 +96,11 @@ const SUITE_NAME = Symbol.for('uvu-strict.name');
  * (`needs(['dash'], Smoke)('runs under dash', …)`).
  */
 export function needs<T>(tools: readonly Tool[], suite: Test<T>, available: (tool: Tool) => boolean = toolAvailable): Test<T> {
+  const tagged = suite as unknown as Record<symbol, unknown>;
+  if (tagged[SKIPPED] === true) return suite;
   const missing = tools.find((tool) => !available(tool));
   if (missing === undefined) return suite;
-  const name = (suite as unknown as Record<symbol, string | undefined>)[SUITE_NAME];
+  const name = tagged[SUITE_NAME] as string | undefined;
   let told = false;
   const skip = (title: string): void => {
     if (!told) console.log(skipLine(name ? `tests of "${name}"` : `"${title}"`, missing));
@@ -104,5 +108,5 @@ export function needs<T>(tools: readonly Tool[], suite: Test<T>, available: (too
     suite.skip(title);
   };
   const noHook = Object.assign(() => undefined, { each: () => undefined });
-  return Object.assign(skip, { only: skip, skip, before: noHook, after: noHook, run: () => suite.run() }) as unknown as Test<T>;
+  return Object.assign(skip, { only: skip, skip, before: noHook, after: noHook, run: () => suite.run(), [SKIPPED]: true, [SUITE_NAME]: name }) as unknown as Test<T>;
 }

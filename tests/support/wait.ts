@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export class GiveUp extends Error {}
 
 export interface WaitOptions {
-  /** Ends a hung run only (this is a shared, noisy machine): nothing here asserts how fast anything is. */
+  /** Ends a hung run only (a CI runner may be busy): nothing here asserts how fast anything is. */
   deadlineMs?: number;
   intervalMs?: number;
   /**
