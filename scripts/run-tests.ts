@@ -5,7 +5,7 @@
 //
 // Before the suites, one line lists every tool tests/support/tools.tsv names that is missing here:
 // the tests that need one are counted skipped, each suite saying which and how to get it.
-import { runSuites, type SuiteSpec } from '../tests/support/suite-runner';
+import { runSuites, stopRunning, type SuiteSpec } from '../tests/support/suite-runner';
 import { IN_COMPOSE_IMAGES, toolAvailable, toolTable, onPath } from '../tests/support/tools';
 
 const npm = (...args: string[]): string[] => ['npm', 'run', '--silent', ...args];
@@ -39,6 +39,13 @@ function main(): void {
   if (unknown.length > 0) {
     console.error(`run-tests: no suite named ${unknown.join(', ')} (suites: ${SUITES.map((suite) => suite.name).join(', ')})`);
     process.exit(2);
+  }
+  // Each suite runs in a process group of its own: pass Ctrl-C (or a CI runner's SIGTERM) on to it.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stopRunning(signal);
+      process.exit(130);
+    });
   }
   console.log(preflight());
   const suites = wanted.length === 0 ? SUITES : SUITES.filter((suite) => wanted.includes(suite.name));

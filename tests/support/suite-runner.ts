@@ -73,6 +73,20 @@ export interface RunOptions {
   write?: (text: string) => void;
 }
 
+/** Process groups of the suites running now, for stopRunning(). */
+const runningGroups = new Set<number>();
+
+/** Sends `signal` to every suite still running, and everything it started (on Ctrl-C, say). */
+export function stopRunning(signal: NodeJS.Signals): void {
+  for (const group of runningGroups) {
+    try {
+      process.kill(-group, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function runSuite(spec: SuiteSpec, { suiteDeadlineMs = 20 * 60_000, write = (text) => process.stdout.write(text) }: RunOptions): Promise<SuiteResult> {
   const startedAt = performance.now();
   write(`\n==> ${spec.name}: ${spec.command.join(' ')}\n`);
@@ -81,6 +95,7 @@ function runSuite(spec: SuiteSpec, { suiteDeadlineMs = 20 * 60_000, write = (tex
     if (file === undefined) throw new Error(`suite ${spec.name} has no command`);
     // A process group of its own, so a kill at the deadline reaches what the suite started too.
     const child = spawn(file, args, { cwd: spec.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) runningGroups.add(child.pid);
     let output = '';
     const take = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -96,6 +111,7 @@ function runSuite(spec: SuiteSpec, { suiteDeadlineMs = 20 * 60_000, write = (tex
     }, suiteDeadlineMs);
     const finish = (code: number | null, signal: string | null, spawnError?: Error) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) runningGroups.delete(child.pid);
       const seconds = (performance.now() - startedAt) / 1000;
       const result = suiteResult(spec.name, output, code, signal, seconds);
       if (overdue) result.problem = `still running after ${suiteDeadlineMs / 1000} s: killed`;
