@@ -8,19 +8,29 @@
 import { runSuites, stopRunning, type SuiteSpec } from '../tests/support/suite-runner';
 import { IN_COMPOSE_IMAGES, toolAvailable, toolTable, onPath } from '../tests/support/tools';
 
-const npm = (...args: string[]): string[] => ['npm', 'run', '--silent', ...args];
+/** A suite: an npm script of the root package or of a workspace (whose folder it runs in). */
+export interface NpmSuite {
+  name: string;
+  script: string;
+  workspace?: string;
+}
 
 /** The suites, by folder: a new test file in one of them is picked up by its pattern. */
-const SUITES: readonly SuiteSpec[] = [
-  { name: 'service', command: npm('test', '--workspace', 'service') },
-  { name: 'infra-pulumi', command: npm('test', '--workspace', 'infra-pulumi') },
-  { name: 'observability', command: npm('test', '--workspace', 'observability') },
-  { name: 'support', command: npm('test:support') },
-  { name: 'pipeline', command: npm('test:pipeline') },
-  { name: 'deploy', command: npm('test:deploy') },
-  { name: 'readme', command: npm('test:readme') },
-  { name: 'resilience', command: npm('test:resilience-local') },
+export const NPM_TEST_SUITES: readonly NpmSuite[] = [
+  { name: 'service', script: 'test', workspace: 'service' },
+  { name: 'infra-pulumi', script: 'test', workspace: 'infra-pulumi' },
+  { name: 'observability', script: 'test', workspace: 'observability' },
+  { name: 'support', script: 'test:support' },
+  { name: 'pipeline', script: 'test:pipeline' },
+  { name: 'deploy', script: 'test:deploy' },
+  { name: 'readme', script: 'test:readme' },
+  { name: 'resilience', script: 'test:resilience-local' },
 ];
+
+const SUITES: readonly SuiteSpec[] = NPM_TEST_SUITES.map(({ name, script, workspace }) => ({
+  name,
+  command: ['npm', 'run', '--silent', script, ...(workspace ? ['--workspace', workspace] : [])],
+}));
 
 function preflight(): string {
   const table = toolTable();
@@ -58,4 +68,4 @@ function main(): void {
   );
 }
 
-main();
+if (require.main === module) main();
