@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', '.gitlab-ci-local/**', '.npm/**'],
+    ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', '.gitlab-ci-local/**', '.npm/**', '.stryker-tmp/**', 'reports/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,24 +1,21 @@
 #!/usr/bin/env bash
-# Installs what `npm test` needs beyond Node.js, from Debian's packages, when it is missing:
-# promtool and prometheus, and amtool (observability tests), git and rsync (gitlab-ci-local in the pipeline
-# tests), shellcheck (the scripts/ lint test), busybox (the /bin/sh scripts are tested under the ash
-# that Alpine-based CI images run them with). Machines that have them install nothing.
+# Installs, from Debian's packages, every tool the tests run that is missing: the tools and their
+# packages are those of tests/support/tools.tsv, the one list `npm test`'s pre-flight line and skip
+# messages read too. GitLab's test job and `bash .ci/run` both call this. Machines that have every
+# tool install nothing; a tool with no Debian package there ("-", Docker) is left to the machine.
 set -euo pipefail
 
-declare -A package_for=(
-  [promtool]=prometheus
-  [prometheus]=prometheus
-  [amtool]=prometheus-alertmanager
-  [git]=git
-  [rsync]=rsync
-  [shellcheck]=shellcheck
-  [busybox]=busybox
-)
+table="$(dirname "$0")/../tests/support/tools.tsv"
 
 missing=()
-for tool in "${!package_for[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("${package_for[$tool]}")
-done
+while IFS=$'\t' read -r tool package debian_name _homebrew _needed_by; do
+  case "$tool" in '' | '#'*) continue ;; esac
+  [ "$package" = - ] && continue
+  command -v "$tool" >/dev/null 2>&1 && continue
+  # Debian installs some tools under another name (prometheus-alertmanager): that one will do.
+  [ "$debian_name" != - ] && command -v "$debian_name" >/dev/null 2>&1 && continue
+  missing+=("$package")
+done <"$table"
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "ci-install-test-tools: everything present, nothing to install"

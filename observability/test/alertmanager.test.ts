@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { suite } from 'uvu';
+import { needs } from '../../tests/support/tools';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
 import { giveUpIfExited, start, stop, type Started } from '../../tests/support/child-process';
@@ -43,7 +44,7 @@ interface AlertmanagerFile {
   receivers: { name: string }[];
 }
 
-const routes = suite('alertmanager.yml routes');
+const routes = needs(['amtool'], suite('alertmanager.yml routes'));
 
 routes('is a valid configuration for amtool check-config', () => {
   assert.match(amtool('check-config', ALERTMANAGER_CONFIG), /SUCCESS/);
@@ -88,7 +89,7 @@ routes('names in its routes and inhibitions only alerts that rules/ defines, so 
 
 routes.run();
 
-const inhibit = suite('alertmanager.yml inhibitions, in a real Alertmanager');
+const inhibit = needs(['alertmanager'], suite('alertmanager.yml inhibitions, in a real Alertmanager'));
 
 let alertmanager: Started | undefined;
 let baseUrl = '';

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
+import { needs } from '../../tests/support/tools';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from 'node:http';
 import { parse, stringify } from 'yaml';
@@ -117,7 +118,7 @@ async function instantQuery(prometheus: string, expr: string): Promise<QueryResp
   return (await response.json()) as QueryResponse;
 }
 
-const live = suite('dashboard queries against the real service and Prometheus');
+const live = needs(['prometheus', 'blackbox_exporter'], suite('dashboard queries against the real service and Prometheus'));
 
 let service: ServiceProcess | undefined;
 let prometheus: Started | undefined;

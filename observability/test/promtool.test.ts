@@ -5,6 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
+import { needs } from '../../tests/support/tools';
 import * as assert from 'uvu/assert';
 import { prometheusTool } from '../../tests/support/prometheus-tools';
 import { parse } from 'yaml';
@@ -46,7 +47,7 @@ async function testRulesInParallel(dir: string, files: string[]): Promise<string
   return failures.join('\n');
 }
 
-const checks = suite('promtool');
+const checks = needs(['promtool'], suite('promtool'));
 
 checks('prometheus.yml is a valid config, and loads every rule file, the local-only ones included', () => {
   const output = promtool('check', 'config', PROMETHEUS_CONFIG);

@@ -11,7 +11,6 @@ import { type Config, loadConfig } from '../../service/src/config';
 import { ROUTES } from '../../service/src/http/routes';
 import { REPO_ROOT } from '../support/repo';
 import { ServiceProcess } from '../support/service-process';
-import { waitFor } from '../support/wait';
 
 interface FlyCheck {
   path?: string;
@@ -309,7 +308,7 @@ Live('the public port never serves the metrics path', async () => {
 Live('kill_signal drains it: the readiness check fails while liveness holds, then exit 0 before kill_timeout', async () => {
   const machine = running();
   machine.signal((fly.kill_signal ?? FLY_DEFAULT_KILL_SIGNAL) as NodeJS.Signals);
-  await waitFor('GET /ready to answer 503 after the kill signal', async () => ((await statusOf(machine.port, ROUTES.ready)) === 503 ? true : undefined), {
+  await machine.waitFor('GET /ready to answer 503 after the kill signal', async () => ((await statusOf(machine.port, ROUTES.ready)) === 503 ? true : undefined), {
     intervalMs: 100,
   });
   assert.is(await statusOf(machine.port, ROUTES.health), 200, 'liveness holds while draining');

@@ -10,6 +10,7 @@
 // are left out of the commands, and the log says so (tests/e2e/readme.ts, planCommand).
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
+import { needs } from '../support/tools';
 import { docker, inspect, projectEnv, projectLeftovers, runId, stackImages } from '../support/docker';
 import { waitFor } from '../support/wait';
 import { parseCompose, planCommand, readmeBlocks, type ReadmeCommand, type StackImages } from './readme';
@@ -24,7 +25,7 @@ interface PromSample {
   value: [number, string];
 }
 
-const Stack = suite('the README local stack, start to stop');
+const Stack = needs(['docker'], suite('the README local stack, start to stop'));
 
 const project = runId('e2e-stack');
 let blocks: ReadmeCommand[][] = [];

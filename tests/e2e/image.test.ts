@@ -4,10 +4,11 @@
 // and exits 0 on SIGTERM without an init process.
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
+import { needs } from '../support/tools';
 import { docker, inspect, runId, waitHealthy } from '../support/docker';
 import { get, nodeIn } from './support';
 
-const Image = suite('app image');
+const Image = needs(['docker'], suite('app image'));
 
 const tag = `${runId('e2e-image')}:test`;
 const buildArgs = { VERSION: '9.9.9-e2e', REVISION: 'e2e0000000000000000000000000000000000000', SOURCE: 'https://example.com/e2e.git' };

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needs } from '../support/tools';
 import { readCiFile } from './lib/gitlab-ci-local';
 import { type Run, SCRIPTS_DIR as scriptsDir, run, scratch } from './lib/harness';
 
@@ -49,7 +50,7 @@ async function ciFly(
   }
 }
 
-const Fly = suite('scripts/ci-fly.sh');
+const Fly = needs(['busybox'], suite('scripts/ci-fly.sh'));
 
 Fly('deploys the published digest with fly.toml, then smoke-tests https://<app>.fly.dev', async () => {
   const image = `acme/observable-service@${INDEX_DIGEST}`;

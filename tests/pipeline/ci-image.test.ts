@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needs } from '../support/tools';
 import { type Run, SCRIPTS_DIR as scriptsDir, fakeBody, read, run, scratch } from './lib/harness';
 
 const INDEX_DIGEST = `sha256:${'1'.repeat(64)}`;
@@ -53,7 +54,7 @@ async function ciImage(mode: string, env: Record<string, string | undefined>, fl
   }
 }
 
-const Image = suite('scripts/ci-image.sh');
+const Image = needs(['busybox'], suite('scripts/ci-image.sh'));
 
 Image('a merge request (a fork\'s too) builds both platforms and scans the image without DOCKERHUB_REPO or credentials', async () => {
   const build = await ciImage('build', { DOCKERHUB_REPO: undefined, DOCKERHUB_USERNAME: undefined, DOCKERHUB_TOKEN: undefined, CI_PIPELINE_SOURCE: 'merge_request_event' });

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
+import { needs } from '../support/tools';
 import * as assert from 'uvu/assert';
 import YAML from 'yaml';
 import { type Checkout, type ListedJob, type Scenario, PROJECT_VARIABLES, SCENARIOS, checkout, gitlabCiLocal, listJobs, readCiFile, withVariables } from './lib/gitlab-ci-local';
@@ -34,7 +35,7 @@ const DEPLOYING = ['deploy', 'smoke-test', 'rollback', 'deploy:fly'];
 const PROBE = 'workflow-probe';
 const probeFile = `${ciText}\n${PROBE}:\n  stage: lint\n  script: ["true"]\n  rules: ${JSON.stringify(ci.workflow.rules)}\n`;
 
-const Pipeline = suite<{ repo?: Checkout; probe?: Checkout }>('.gitlab-ci.yml under gitlab-ci-local', {});
+const Pipeline = needs(['git'], suite<{ repo?: Checkout; probe?: Checkout }>('.gitlab-ci.yml under gitlab-ci-local', {}));
 
 Pipeline.before((context) => {
   context.repo = checkout({ files: ['.gitlab-ci.yml'] });

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { needs } from '../support/tools';
 import { REPO_ROOT } from '../support/repo';
 import { SCRIPTS_DIR as scriptsDir } from './lib/harness';
 
@@ -14,7 +15,7 @@ const shellScripts = fs
 
 const Scripts = suite('scripts/');
 
-Scripts('shellcheck finds nothing in scripts/', () => {
+needs(['shellcheck'], Scripts)('shellcheck finds nothing in scripts/', () => {
   assert.ok(shellScripts.length > 0);
   try {
     execFileSync('shellcheck', ['--external-sources', ...shellScripts], { cwd: REPO_ROOT, stdio: 'pipe' });

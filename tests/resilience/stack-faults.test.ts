@@ -10,6 +10,7 @@
 // Needs a Docker engine (`docker` and `docker compose` on PATH); the image is built by compose.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { suite } from 'uvu';
+import { needs } from '../support/tools';
 import * as assert from 'uvu/assert';
 import { ComposeStack } from './lib/compose-stack';
 import { recordFigures } from './lib/figures';
@@ -32,7 +33,7 @@ interface Context {
   startedAtEpoch: number;
 }
 
-const stackFaults = suite<Context>('faults in the compose stack are seen', { startedAtEpoch: 0 });
+const stackFaults = needs(['docker'], suite<Context>('faults in the compose stack are seen', { startedAtEpoch: 0 }));
 
 function stackOf(context: Context): { stack: ComposeStack; prometheus: PrometheusApi; alertmanager: AlertmanagerApi } {
   if (!context.stack || !context.prometheus || !context.alertmanager) throw new Error('the stack did not start');

@@ -24,6 +24,8 @@ export interface Started {
   output: () => string;
   /** stdout alone so far (where the service writes its JSON log lines). */
   stdout: () => string;
+  /** stderr alone so far (where a process says why it could not start). */
+  stderr: () => string;
 }
 
 /** What a failure message quotes of a process's output: its end, where the reason usually is. */
@@ -34,12 +36,17 @@ export function start(file: string, args: readonly string[], env: NodeJS.Process
   running.add(child);
   let output = '';
   let stdout = '';
+  let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     const text = chunk.toString('utf8');
     output += text;
     stdout += text;
   });
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    output += text;
+    stderr += text;
+  });
   const exited = new Promise<ExitInfo>((resolve) => {
     let at = 0;
     child.once('exit', () => {
@@ -49,7 +56,7 @@ export function start(file: string, args: readonly string[], env: NodeJS.Process
     // 'close' comes after 'exit' once stdout and stderr have ended: no output line is missed.
     child.once('close', (code, signal) => resolve({ code, signal, at: at || performance.now() }));
   });
-  return { child, exited, output: () => output, stdout: () => stdout };
+  return { child, exited, output: () => output, stdout: () => stdout, stderr: () => stderr };
 }
 
 export function describeExit(exit: ExitInfo): string {
@@ -60,10 +67,26 @@ export function hasExited({ child }: Started): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/** How a process ended, for a failure message: the exit code or signal, and the end of its stderr. */
+function endedMessage(started: Started, what: string, exit: ExitInfo): string {
+  const stderr = started.stderr().slice(-MESSAGE_TAIL_CHARS).trimEnd();
+  return `${what} exited with ${describeExit(exit)}${stderr === '' ? ' (nothing on stderr)' : `, stderr:\n${stderr}`}`;
+}
+
+/**
+ * Resolves with how the process ended (exit code or signal, and its stderr) once it has: give it
+ * to waitFor as `giveUpWhen`, so a wait on something only this process can bring stops the moment
+ * the process exits instead of at its deadline.
+ */
+export function ended(started: Started, what: string): Promise<string> {
+  return started.exited.then((exit) => endedMessage(started, what, exit));
+}
+
 /** For a waitFor probe: stop waiting at once when the process it waits on has exited. */
 export function giveUpIfExited(started: Started, what: string): void {
   if (hasExited(started)) {
-    throw new GiveUp(`${what} exited with ${started.child.exitCode ?? started.child.signalCode}:\n${started.output().slice(-MESSAGE_TAIL_CHARS)}`);
+    const exit: ExitInfo = { code: started.child.exitCode, signal: started.child.signalCode, at: performance.now() };
+    throw new GiveUp(endedMessage(started, what, exit));
   }
 }
 

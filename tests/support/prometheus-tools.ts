@@ -1,9 +1,11 @@
 // promtool, prometheus and amtool for tests: on PATH first, else in the Prometheus and
-// Alertmanager images that docker-compose.yml pins, run through Docker. With neither, fail
-// with one line saying what to install: tests that need them never skip.
+// Alertmanager images that docker-compose.yml pins, run through Docker. With neither, the suites
+// that need them are skipped with a line saying what to install (needs() in tools.ts); a call
+// that gets here anyway fails with that line.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { composeImage } from './docker';
+import { dockerEngineAnswers, howToGet } from './tools';
 
 export type PrometheusTool = 'promtool' | 'prometheus' | 'amtool';
 
@@ -12,13 +14,6 @@ const SERVICE_OF: Readonly<Record<PrometheusTool, 'prometheus' | 'alertmanager'>
   promtool: 'prometheus',
   prometheus: 'prometheus',
   amtool: 'alertmanager',
-};
-
-/** Packages that ship each tool, for the "install" message (Homebrew's alertmanager has amtool). */
-const PACKAGE_OF: Readonly<Record<PrometheusTool, { debian: string; homebrew: string }>> = {
-  promtool: { debian: 'prometheus', homebrew: 'prometheus' },
-  prometheus: { debian: 'prometheus', homebrew: 'prometheus' },
-  amtool: { debian: 'prometheus-alertmanager', homebrew: 'alertmanager' },
 };
 
 /** A host path the command reads (or, if writable, writes); Docker mounts it at the same path. */
@@ -55,7 +50,6 @@ function succeeds(file: string, args: string[]): boolean {
 }
 
 const onPath = new Map<PrometheusTool, boolean>();
-let dockerWorks: boolean | undefined;
 
 /**
  * How to run `tool args…` here. Mounts matter only under Docker: every host path the command
@@ -65,13 +59,8 @@ export function prometheusTool(tool: PrometheusTool, args: string[], mounts: Mou
   if (!onPath.has(tool)) onPath.set(tool, succeeds(tool, ['--version']));
   if (onPath.get(tool)) return { file: tool, args, origin: 'PATH' };
 
-  dockerWorks ??= succeeds('docker', ['version', '--format', '{{.Server.Version}}']);
   const image = composeImage(SERVICE_OF[tool]);
-  if (!dockerWorks) {
-    throw new Error(
-      `${tool} not found: install it (Debian/Ubuntu: apt-get install ${PACKAGE_OF[tool].debian}; macOS: brew install ${PACKAGE_OF[tool].homebrew}) or Docker to run ${image}`,
-    );
-  }
+  if (!dockerEngineAnswers()) throw new Error(`${tool} not found (${howToGet(tool)}: ${image})`);
   const user = `${process.getuid?.() ?? 65534}:${process.getgid?.() ?? 65534}`;
   return {
     origin: `docker image ${image}`,

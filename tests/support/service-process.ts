@@ -3,11 +3,11 @@
 // the Fly.io and dashboard tests) starts it here, on free loopback ports, and reads how it ended.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeExit, type ExitInfo, start as startProcess, type Started, stop, waitForExit } from './child-process';
+import { describeExit, ended, type ExitInfo, start as startProcess, type Started, stop, waitForExit } from './child-process';
 import { freePort } from './net';
 import { getStatus, LOOPBACK } from './raw-http';
 import { assertServiceBuilt, REPO_ROOT, SERVICE_ENTRY } from './repo';
-import { GiveUp, waitFor } from './wait';
+import { GiveUp, waitFor, type WaitOptions } from './wait';
 
 export { describeExit, type ExitInfo };
 
@@ -44,6 +44,8 @@ async function serviceEnv(env: ServiceEnv, metricsPort: number | undefined): Pro
     HOST: LOOPBACK,
     PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
+    // Under mutation testing (npm run test:mutation), the service in a child process runs the same mutant.
+    __STRYKER_ACTIVE_MUTANT__: process.env.__STRYKER_ACTIVE_MUTANT__,
     ...env,
     ...(metricsPort === undefined ? {} : { METRICS_PORT: String(metricsPort) }),
   };
@@ -96,10 +98,9 @@ export class ServiceProcess {
     const answers = async (onPort: number, target: string): Promise<boolean> =>
       (await getStatus(onPort, target, 1_000)).response?.status === 200;
     try {
-      await waitFor(
+      await service.waitFor(
         'the service to answer GET /ready with 200',
         async () => {
-          if (!service.running) throw new GiveUp(`the service exited during start-up (${describeExit(await service.exited)})`);
           if (!(await answers(port, '/ready'))) return undefined;
           return metricsPort === undefined || (await answers(metricsPort, '/metrics')) ? true : undefined;
         },
@@ -130,23 +131,31 @@ export class ServiceProcess {
     return jsonLines(this.started.stdout());
   }
 
+  /**
+   * waitFor (tests/support/wait.ts) that ends the moment the service exits, with its exit code and
+   * stderr, instead of polling a dead service until the deadline.
+   */
+  waitFor<T>(what: string, probe: () => Promise<T | undefined>, options: Omit<WaitOptions, 'giveUpWhen'> = {}): Promise<T> {
+    return waitFor(what, probe, { ...options, giveUpWhen: ended(this.started, 'the service') });
+  }
+
   /** The first log line for which `match` is true, once it is written; fails at once if the service exits first. */
-  waitForLogLine(what: string, match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-    return waitFor(
-      what,
-      async () => {
-        let lines: Array<Record<string, unknown>>;
-        try {
-          lines = this.logLines();
-        } catch (error) {
-          throw new GiveUp((error as Error).message); // waiting will not make a line JSON
-        }
-        const found = lines.find(match);
-        if (found === undefined && !this.running) throw new GiveUp(`the service exited (${describeExit(await this.exited)}) before ${what}:\n${this.output()}`);
-        return found;
-      },
-      { deadlineMs: START_DEADLINE_MS, intervalMs: 50 },
-    );
+  async waitForLogLine(what: string, match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+    const find = (): Record<string, unknown> | undefined => {
+      try {
+        return this.logLines().find(match);
+      } catch (error) {
+        throw new GiveUp((error as Error).message); // waiting will not make a line JSON
+      }
+    };
+    try {
+      return await this.waitFor(what, async () => find(), { deadlineMs: START_DEADLINE_MS, intervalMs: 50 });
+    } catch (error) {
+      // The line may be the service's last words: all its output is read by the time it counts as exited.
+      const last = error instanceof GiveUp && !this.running ? find() : undefined;
+      if (last !== undefined) return last;
+      throw error;
+    }
   }
 
   get pid(): number {

@@ -1,8 +1,8 @@
 // Running the scripts CI runs against local stand-ins: a scratch folder whose bin/ holds fake
 // tools that record their arguments, and the interpreter CI uses for each script.
-// CI runs the /bin/sh scripts under busybox ash (Alpine images): so do these tests where busybox is
-// installed, else bash stands in (Debian's dash has no pipefail).
-import { execFile, execFileSync } from 'node:child_process';
+// CI runs the /bin/sh scripts under busybox ash (Alpine images): so do these tests (a suite that runs
+// them needs busybox: without it its tests are counted skipped, with a line saying how to get it).
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../../support/repo';
+import { onPath } from '../../support/tools';
 
 const execFileAsync = promisify(execFile);
 
@@ -58,25 +59,13 @@ export interface Run {
   output: string;
 }
 
-export const hasBusybox = ((): boolean => {
-  try {
-    execFileSync('busybox', ['true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 /** Debian's /bin/sh (dash 0.5.12 in bookworm: no pipefail), the shell of the node image's jobs. */
-export const dash = ((): string | undefined => {
-  for (const candidate of ['/usr/bin/dash', '/bin/dash']) if (fs.existsSync(candidate)) return candidate;
-  return undefined;
-})();
+export const dash = onPath('dash') ?? 'dash';
 
 /** The interpreter CI uses for a script: bash for #!/usr/bin/env bash, busybox ash for #!/bin/sh. */
 export function interpreter(script: string): string[] {
   const posix = fs.readFileSync(script, 'utf8').startsWith('#!/bin/sh\n');
-  return posix && hasBusybox ? ['busybox', 'sh'] : ['bash'];
+  return posix ? ['busybox', 'sh'] : ['bash'];
 }
 
 /** Runs a script; never throws on a non-zero exit, the caller asserts on it. */
