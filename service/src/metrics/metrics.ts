@@ -24,12 +24,21 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST']);
 
 export type WorkOutcome = 'success' | 'failure';
 
+interface Observer {
+  observe(value: number): void;
+}
+
 /** Every metric the service exports, registered on the injected registry (never the global one). */
 @injectable()
 export class Metrics {
   private readonly requestDuration: Histogram<(typeof HTTP_LABELS)[number]>;
-  /** Label children by "method route status": skips prom-client's label hashing per request. */
-  private readonly durationChildren = new Map<string, { observe(value: number): void }>();
+  /**
+   * The histogram's label children by route, request method and status code, found without
+   * building a key per request: route templates and methods are strings V8 has already hashed,
+   * status codes small integers. Bounded like the labels: Node's parser knows a fixed list of
+   * methods (those the service does not serve share the child of OTHER_METHOD).
+   */
+  private readonly durationChildren = new Map<string, Map<string, Map<number, Observer>>>();
   /** Requests in flight; a plain number per request, read into the gauge when scraped. */
   private inFlight = 0;
   private readonly workUnits: Counter;
@@ -86,14 +95,21 @@ export class Metrics {
   /** `route` is the route template or undefined when nothing matched; never the raw URL. */
   requestFinished(method: string, route: string | undefined, statusCode: number, seconds: number): void {
     this.inFlight -= 1;
-    const methodLabel = KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
     const routeLabel = route ?? UNMATCHED_ROUTE;
-    // Bounded like the labels themselves: methods x route templates x status codes.
-    const key = `${methodLabel} ${routeLabel} ${statusCode}`;
-    let child = this.durationChildren.get(key);
+    let byMethod = this.durationChildren.get(routeLabel);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.durationChildren.set(routeLabel, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let child = byStatus.get(statusCode);
     if (child === undefined) {
-      child = this.requestDuration.labels(methodLabel, routeLabel, String(statusCode));
-      this.durationChildren.set(key, child);
+      child = this.requestDuration.labels(KNOWN_METHODS.has(method) ? method : OTHER_METHOD, routeLabel, String(statusCode));
+      byStatus.set(statusCode, child);
     }
     child.observe(seconds);
   }
