@@ -1,7 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, type Registry, collectDefaultMetrics } from 'prom-client';
 import { TOKENS } from '../di/tokens';
 import { type Config } from '../config';
+import { type HistogramChild, RequestHistogram } from './request-histogram';
 
 export const HTTP_REQUEST_DURATION = 'http_server_request_duration_seconds';
 export const HTTP_ACTIVE_REQUESTS = 'http_server_active_requests';
@@ -24,21 +25,17 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST']);
 
 export type WorkOutcome = 'success' | 'failure';
 
-interface Observer {
-  observe(value: number): void;
-}
-
 /** Every metric the service exports, registered on the injected registry (never the global one). */
 @injectable()
 export class Metrics {
-  private readonly requestDuration: Histogram<(typeof HTTP_LABELS)[number]>;
+  private readonly requestDuration: RequestHistogram;
   /**
    * The histogram's label children by route, request method and status code, found without
    * building a key per request: route templates and methods are strings V8 has already hashed,
    * status codes small integers. Bounded like the labels: Node's parser knows a fixed list of
    * methods (those the service does not serve share the child of OTHER_METHOD).
    */
-  private readonly durationChildren = new Map<string, Map<string, Map<number, Observer>>>();
+  private readonly durationChildren = new Map<string, Map<string, Map<number, HistogramChild>>>();
   /** Requests in flight; a plain number per request, read into the gauge when scraped. */
   private inFlight = 0;
   private readonly workUnits: Counter;
@@ -50,13 +47,12 @@ export class Metrics {
   ) {
     const registers = [registry];
     collectDefaultMetrics({ register: registry });
-    this.requestDuration = new Histogram({
-      name: HTTP_REQUEST_DURATION,
-      help: 'Duration of HTTP requests, by method, route template and status code.',
-      labelNames: HTTP_LABELS,
-      buckets: [...HTTP_DURATION_BUCKETS],
-      registers,
-    });
+    this.requestDuration = new RequestHistogram(
+      HTTP_REQUEST_DURATION,
+      'Duration of HTTP requests, by method, route template and status code.',
+      HTTP_DURATION_BUCKETS,
+      registry,
+    );
     const inFlight = (): number => this.inFlight;
     new Gauge({
       name: HTTP_ACTIVE_REQUESTS,
@@ -108,7 +104,12 @@ export class Metrics {
     }
     let child = byStatus.get(statusCode);
     if (child === undefined) {
-      child = this.requestDuration.labels(KNOWN_METHODS.has(method) ? method : OTHER_METHOD, routeLabel, String(statusCode));
+      const labels: Record<(typeof HTTP_LABELS)[number], string> = {
+        method: KNOWN_METHODS.has(method) ? method : OTHER_METHOD,
+        route: routeLabel,
+        status_code: String(statusCode),
+      };
+      child = this.requestDuration.child(labels);
       byStatus.set(statusCode, child);
     }
     child.observe(seconds);
