@@ -35,6 +35,33 @@ const INSTRUCTION_REQUESTS = Number(process.env.BENCH_INSTRUCTION_REQUESTS ?? 20
 const added = (these: readonly number[], before: readonly number[] | undefined): number[] =>
   these.map((value, i) => value - (before?.[i] ?? Number.NaN));
 
+/** One line per step: CPU per request and what the step added (per round), instructions and what the step added. */
+function printAblation(rows: readonly Row[], instructions: readonly number[], noise: string): void {
+  console.log(`${noise}\n`);
+  console.log(`| step | CPU µs per request, median of ${ROUNDS.rounds} rounds (range) | added by the step, µs (per-round difference) | / bare, by CPU | instructions per request | added |`);
+  console.log('|---|---:|---:|---:|---:|---:|');
+  const micros = (index: number): number[] => {
+    const each = rows[index];
+    return each === undefined ? [] : cpuMicrosPerRequest(each);
+  };
+  const bare = micros(0);
+  STEPS.forEach((name, index) => {
+    const these = micros(index);
+    const last = index === STEPS.length - 1;
+    const previous = micros(last ? 0 : index - 1);
+    const step = index === 0 || these.length === 0 ? '' : spread(added(these, previous), 2);
+    const count = instructions[index];
+    const countAdded = index === 0 || count === undefined ? '' : fmt(count - (instructions[last ? 0 : index - 1] ?? Number.NaN));
+    console.log(
+      `| ${index} ${name} | ${these.length === 0 ? '' : spread(these, 2)} | ${step}${last && step !== '' ? ' (all, against bare)' : ''} | ` +
+        `${these.length === 0 ? '' : fmt(median(bare.map((b, i) => b / (these[i] ?? Number.NaN))), 2)} | ` +
+        `${count === undefined ? '' : fmt(count)} | ${countAdded} |`,
+    );
+  });
+  if (INSTRUCTIONS && instructions.length === 0) console.log('\nBENCH_INSTRUCTIONS=1 but valgrind/callgrind_control is not installed: no instruction counts.');
+  console.log(`\n${noise}`);
+}
+
 async function main(): Promise<void> {
   const { env, nodeArgs } = benchCommand();
   const conditions = conditionsNow();
@@ -48,45 +75,38 @@ async function main(): Promise<void> {
     args: [...nodeArgs, join(BUILT_BENCH, 'targets', 'restify-ablation.js')],
     env: { ...answerEnv, ABLATION_STEP: String(index) },
   });
-  const targets = [];
-  for (let index = 0; index < STEPS.length; index += 1) targets.push(await start(options(index)));
-  const service = await request(targets.at(-1)?.port ?? 0, '/health');
-  if (service.body !== answerEnv.HEALTH_BODY || service.contentType !== answerEnv.HEALTH_TYPE) {
-    throw new Error(`the service now answers ${JSON.stringify(service.body)} as ${service.contentType}: update the steps' answer`);
-  }
-  const rows = targets.map((target, index) => row(`${index} ${STEPS[index]}`, target));
-  await measureRounds(loader, rows, ROUNDS);
-  await Promise.all(targets.map((target) => stop(target)));
-
-  const instructions: number[] = [];
-  if (INSTRUCTIONS && callgrindAvailable()) {
-    for (let index = 0; index < STEPS.length; index += 1) {
-      const counts = { warmupRequests: INSTRUCTION_REQUESTS, requests: INSTRUCTION_REQUESTS, connections: 10, pipelining: 10 };
-      instructions.push(await instructionsPerRequest(loader, options(index), counts));
+  const rows: Row[] = [];
+  if (ROUNDS.rounds > 0) {
+    const targets = [];
+    for (let index = 0; index < STEPS.length; index += 1) targets.push(await start(options(index)));
+    const service = await request(targets.at(-1)?.port ?? 0, '/health');
+    if (service.body !== answerEnv.HEALTH_BODY || service.contentType !== answerEnv.HEALTH_TYPE) {
+      throw new Error(`the service now answers ${JSON.stringify(service.body)} as ${service.contentType}: update the steps' answer`);
     }
+    rows.push(...targets.map((target, index) => row(`${index} ${STEPS[index]}`, target)));
+    await measureRounds(loader, rows, ROUNDS);
+    await Promise.all(targets.map((target) => stop(target)));
   }
+  // Under callgrind every step at once, each with a load generator of its own: the counts do not
+  // depend on what else runs, and a busy machine gives each process its share of a core.
+  const counts = { warmupRequests: INSTRUCTION_REQUESTS, requests: INSTRUCTION_REQUESTS, connections: 10, pipelining: 10 };
+  const instructions =
+    INSTRUCTIONS && callgrindAvailable()
+      ? await Promise.all(
+          STEPS.map(async (_, index) => {
+            const own = new LoadGenerator();
+            try {
+              return await instructionsPerRequest(own, options(index), counts);
+            } finally {
+              own.close();
+            }
+          }),
+        )
+      : [];
   loader.close();
   conditions.loadAfter = loadavg();
 
-  const noise = noiseVerdict(conditions, rows);
-  console.log(`${noise.text}\n`);
-  console.log(`| step | CPU µs per request, median of ${ROUNDS.rounds} rounds (range) | added by the step, µs (per-round difference) | / bare, by CPU | instructions per request | added |`);
-  console.log('|---|---:|---:|---:|---:|---:|');
-  const bare = cpuMicrosPerRequest(rows[0] as Row);
-  rows.forEach((each, index) => {
-    const micros = cpuMicrosPerRequest(each);
-    const previous = index === 0 ? undefined : cpuMicrosPerRequest(rows[index - 1] as Row);
-    const last = index === rows.length - 1;
-    const step = index === 0 ? '' : spread(added(micros, last ? bare : previous), 2);
-    const count = instructions[index];
-    const countAdded = index === 0 || count === undefined ? '' : fmt(count - (instructions[last ? 0 : index - 1] ?? Number.NaN));
-    console.log(
-      `| ${each.name} | ${spread(micros, 2)} | ${step}${last ? ' (all, against bare)' : ''} | ${fmt(median(bare.map((b, i) => b / (micros[i] ?? Number.NaN))), 2)} | ` +
-        `${count === undefined ? '' : fmt(count)} | ${countAdded} |`,
-    );
-  });
-  if (INSTRUCTIONS && instructions.length === 0) console.log('\nBENCH_INSTRUCTIONS=1 but valgrind/callgrind_control is not installed: no instruction counts.');
-  console.log(`\n${noise.text}`);
+  printAblation(rows, instructions, noiseVerdict(conditions, rows).text);
 }
 
 main().catch((error: unknown) => {
