@@ -60,13 +60,22 @@ async function main(): Promise<void> {
   const settled = targets.map((target) => rssOf(target));
   await Promise.all(targets.map((target) => stop(target)));
 
-  const instructions: number[] = [];
-  if (process.env.BENCH_INSTRUCTIONS === '1' && callgrindAvailable()) {
-    for (const variant of all) {
-      const counts = { warmupRequests: INSTRUCTION_REQUESTS, requests: INSTRUCTION_REQUESTS, connections: 100, pipelining: 10 };
-      instructions.push(await instructionsPerRequest(loader, options(variant), counts));
-    }
-  }
+  // Under callgrind every variant at once, each with a load generator of its own (as in ablation.ts);
+  // 100 requests in flight, not 1,000: a target under callgrind answers some fifty times slower.
+  const counts = { warmupRequests: INSTRUCTION_REQUESTS, requests: INSTRUCTION_REQUESTS, connections: 10, pipelining: 10 };
+  const instructions =
+    process.env.BENCH_INSTRUCTIONS === '1' && callgrindAvailable()
+      ? await Promise.all(
+          all.map(async (variant) => {
+            const own = new LoadGenerator();
+            try {
+              return await instructionsPerRequest(own, options(variant), counts);
+            } finally {
+              own.close();
+            }
+          }),
+        )
+      : [];
   loader.close();
   conditions.loadAfter = loadavg();
 
