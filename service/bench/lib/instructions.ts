@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type LoadFigures } from '../load';
 import { HEALTH_PATH, type LoadGenerator, type StartOptions, TARGET_HOST, start, stop } from './processes';
 
 export interface InstructionOptions {
@@ -53,12 +54,17 @@ export async function instructionsPerRequest(loader: LoadGenerator, target: Star
       ],
     });
     const pid = running.child.pid ?? 0;
-    const send = (amount: number): Promise<unknown> =>
-      loader.run({ url: `http://127.0.0.1:${running.port}${HEALTH_PATH}`, connections: options.connections, pipelining: options.pipelining, amount });
+    // No response timeout that a target fifty times slower, beside busy neighbours, could hit.
+    const send = (amount: number): Promise<LoadFigures> =>
+      loader.run({ url: `http://127.0.0.1:${running.port}${HEALTH_PATH}`, connections: options.connections, pipelining: options.pipelining, amount, timeoutSeconds: 3_600 });
     await send(options.warmupRequests);
     control(prefix, pid, '-z');
-    const figures = (await send(options.requests)) as { requests: number };
+    const figures = await send(options.requests);
     const count = totalInstructions(prefix, pid);
+    const lost = figures.errors + figures.timeouts + figures.non2xx;
+    if (figures.requests < options.requests || lost > 0) {
+      throw new Error(`${target.name} under callgrind answered ${figures.requests} of ${options.requests} requests (${lost} lost): no count`);
+    }
     await stop(running, 'SIGKILL');
     return count / figures.requests;
   } finally {
