@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../../tests/support/repo';
-import { benchCommand, imageCommand, serviceLaunch } from './image';
+import { type ImageCommand, benchCommand, imageCommand, serviceLaunch } from './image';
 import { start, stop } from './processes';
 
 const image = suite('the benchmark runs the service as the image does');
@@ -55,13 +55,12 @@ image("the repository's image: node accepts every flag where the image puts it",
   assert.equal((JSON.parse(result.stdout) as string[]).slice(0, nodeArgs.length), nodeArgs);
 });
 
-image("the benchmark starts the service with the image's node flags and environment", async () => {
-  // A stand-in for dist/main.js that answers every request, so the test needs no build.
+/** Starts `command` the way the benchmark starts the service, a stand-in in place of dist/main.js; returns its argv and environment. */
+async function launched(command: ImageCommand, preloads: readonly string[]): Promise<{ argv: string[]; environ: Map<string, string>; stub: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-launch-'));
   const stub = join(dir, 'main.js');
   writeFileSync(stub, "require('node:http').createServer((_q, s) => s.end('ok')).listen(process.env.PORT, process.env.HOST);\n");
-  const command = benchCommand(undefined);
-  const target = await start({ name: 'service stand-in', ...serviceLaunch(command, [], stub) });
+  const target = await start({ name: 'service stand-in', ...serviceLaunch(command, preloads, stub) });
   try {
     const argv = readFileSync(`/proc/${target.child.pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '');
     const environ = new Map(
@@ -70,13 +69,25 @@ image("the benchmark starts the service with the image's node flags and environm
         .filter((entry) => entry.includes('='))
         .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] as const),
     );
-    assert.equal(argv.slice(argv.indexOf(process.execPath) + 1), [...command.nodeArgs, stub]);
-    assert.ok(Object.keys(command.env).includes('NODE_OPTIONS'), 'the image sets NODE_OPTIONS');
-    for (const [name, value] of Object.entries(command.env)) assert.is(environ.get(name), value, name);
+    return { argv: argv.slice(argv.indexOf(process.execPath) + 1), environ, stub };
   } finally {
     await stop(target);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+image("the benchmark starts the service with the image's environment and node flags", async () => {
+  const command = benchCommand(undefined);
+  assert.ok(Object.keys(command.env).length > 0, 'the image sets an environment');
+  const { argv, environ, stub } = await launched(command, []);
+  assert.equal(argv, [...command.nodeArgs, stub]);
+  for (const [name, value] of Object.entries(command.env)) assert.is(environ.get(name), value, name);
+});
+
+image("the image's node flags come first, then the benchmark's own, then the service", async () => {
+  const extras = ['--no-deprecation', '--no-warnings'];
+  const { argv, stub } = await launched({ env: {}, nodeArgs: ['--max-semi-space-size=4', '--stack-size=900'] }, extras);
+  assert.equal(argv, ['--max-semi-space-size=4', '--stack-size=900', ...extras, stub]);
 });
 
 image.run();
