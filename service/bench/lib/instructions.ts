@@ -61,12 +61,12 @@ export async function instructionsPerRequest(loader: LoadGenerator, target: Star
     control(prefix, pid, '-z');
     const figures = await send(options.requests);
     const count = totalInstructions(prefix, pid);
+    // With `amount`, autocannon ends once every request is answered or lost; its per-second
+    // `requests.total` can miss the last partial second, so the divisor is the amount sent.
     const lost = figures.errors + figures.timeouts + figures.non2xx;
-    if (figures.requests < options.requests || lost > 0) {
-      throw new Error(`${target.name} under callgrind answered ${figures.requests} of ${options.requests} requests (${lost} lost): no count`);
-    }
+    if (lost > 0) throw new Error(`${target.name} under callgrind lost ${lost} of ${options.requests} requests: no count`);
     await stop(running, 'SIGKILL');
-    return count / figures.requests;
+    return count / options.requests;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
