@@ -68,10 +68,14 @@ LABEL org.opencontainers.image.title="restify-observable-service" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="MIT"
 # APP_VERSION and GIT_REVISION feed the app_build_info metric, so a dashboard shows what the
-# labels say. A young generation capped at 8 MB semi-spaces (V8 grows it to 64 MB under load)
-# keeps the settled RSS about 40 MB lower for no throughput the benchmark can measure.
+# labels say. A young generation capped at 8 MB semi-spaces (V8 grows it to 16 MB) keeps the
+# settled RSS lower for no CPU the benchmark can measure. MALLOC_ARENA_MAX=2: glibc gives each
+# thread that allocates an arena of its own and keeps their pages; two arenas hold 6-8 MB less
+# after load. Smaller semi-spaces and a slower-growing old generation bring the RSS near 100 MB
+# but cost CPU on every request (docs/benchmark.md prices them).
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=8" \
+    MALLOC_ARENA_MAX=2 \
     PORT=8080 \
     APP_VERSION="${VERSION}" \
     GIT_REVISION="${REVISION}"

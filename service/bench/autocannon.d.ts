@@ -12,6 +12,8 @@ declare module 'autocannon' {
     pipelining?: number;
     duration?: number;
     amount?: number;
+    /** Seconds. */
+    timeout?: number;
     requests?: { setupRequest?: (req: RawRequest) => RawRequest }[];
   }
 

@@ -14,6 +14,8 @@ export interface LoadOptions {
   readonly amount?: number;
   /** Every tenth request goes to `url`'s path, the others to this many distinct unrouted paths. */
   readonly distinctPaths?: number;
+  /** Seconds before autocannon gives up on a response and resets the connection (its default: 10). */
+  readonly timeoutSeconds?: number;
 }
 
 export interface LoadFigures {
@@ -37,6 +39,7 @@ async function measure(options: LoadOptions): Promise<LoadFigures> {
     url: options.url,
     connections: options.connections,
     pipelining: options.pipelining,
+    ...(options.timeoutSeconds === undefined ? {} : { timeout: options.timeoutSeconds }),
     ...(options.amount === undefined ? { duration: options.duration ?? 10 } : { amount: options.amount }),
     ...(distinct === undefined
       ? {}

@@ -1,5 +1,5 @@
 /**
- * Preloaded into the service under test (`node --require bench/dist/memory/probe.js dist/main.js`)
+ * Preloaded into the service under test (`node --require bench/dist/bench/memory/probe.js dist/main.js`)
  * so run.ts can ask where its memory is without the service knowing: on each IPC message it
  * answers one MemoryReport. Compiled to plain CommonJS on purpose: a TypeScript preload would
  * bring a loader along and add its own megabytes to the figure it reports.

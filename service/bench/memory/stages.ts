@@ -17,7 +17,7 @@ export interface MemoryStage {
 }
 
 /** Resolves the way the service does (service/package.json's dependencies). */
-const serviceRequire = createRequire(join(__dirname, '..', '..', '..', 'package.json'));
+const serviceRequire = createRequire(join(__dirname, '..', '..', '..', '..', 'package.json'));
 const MB = 1024 * 1024;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');

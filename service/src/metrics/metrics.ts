@@ -1,7 +1,8 @@
 import { inject, injectable } from 'tsyringe';
-import { Counter, Gauge, Histogram, type Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, type Registry, collectDefaultMetrics } from 'prom-client';
 import { TOKENS } from '../di/tokens';
 import { type Config } from '../config';
+import { type HistogramChild, RequestHistogram } from './request-histogram';
 
 export const HTTP_REQUEST_DURATION = 'http_server_request_duration_seconds';
 export const HTTP_ACTIVE_REQUESTS = 'http_server_active_requests';
@@ -27,9 +28,14 @@ export type WorkOutcome = 'success' | 'failure';
 /** Every metric the service exports, registered on the injected registry (never the global one). */
 @injectable()
 export class Metrics {
-  private readonly requestDuration: Histogram<(typeof HTTP_LABELS)[number]>;
-  /** Label children by "method route status": skips prom-client's label hashing per request. */
-  private readonly durationChildren = new Map<string, { observe(value: number): void }>();
+  private readonly requestDuration: RequestHistogram;
+  /**
+   * The histogram's label children by route, request method and status code, found without
+   * building a key per request: route templates and methods are strings V8 has already hashed,
+   * status codes small integers. Bounded like the labels: Node's parser knows a fixed list of
+   * methods (those the service does not serve share the child of OTHER_METHOD).
+   */
+  private readonly durationChildren = new Map<string, Map<string, Map<number, HistogramChild>>>();
   /** Requests in flight; a plain number per request, read into the gauge when scraped. */
   private inFlight = 0;
   private readonly workUnits: Counter;
@@ -41,13 +47,12 @@ export class Metrics {
   ) {
     const registers = [registry];
     collectDefaultMetrics({ register: registry });
-    this.requestDuration = new Histogram({
-      name: HTTP_REQUEST_DURATION,
-      help: 'Duration of HTTP requests, by method, route template and status code.',
-      labelNames: HTTP_LABELS,
-      buckets: [...HTTP_DURATION_BUCKETS],
-      registers,
-    });
+    this.requestDuration = new RequestHistogram(
+      HTTP_REQUEST_DURATION,
+      'Duration of HTTP requests, by method, route template and status code.',
+      HTTP_DURATION_BUCKETS,
+      registry,
+    );
     const inFlight = (): number => this.inFlight;
     new Gauge({
       name: HTTP_ACTIVE_REQUESTS,
@@ -86,14 +91,26 @@ export class Metrics {
   /** `route` is the route template or undefined when nothing matched; never the raw URL. */
   requestFinished(method: string, route: string | undefined, statusCode: number, seconds: number): void {
     this.inFlight -= 1;
-    const methodLabel = KNOWN_METHODS.has(method) ? method : OTHER_METHOD;
     const routeLabel = route ?? UNMATCHED_ROUTE;
-    // Bounded like the labels themselves: methods x route templates x status codes.
-    const key = `${methodLabel} ${routeLabel} ${statusCode}`;
-    let child = this.durationChildren.get(key);
+    let byMethod = this.durationChildren.get(routeLabel);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.durationChildren.set(routeLabel, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let child = byStatus.get(statusCode);
     if (child === undefined) {
-      child = this.requestDuration.labels(methodLabel, routeLabel, String(statusCode));
-      this.durationChildren.set(key, child);
+      const labels: Record<(typeof HTTP_LABELS)[number], string> = {
+        method: KNOWN_METHODS.has(method) ? method : OTHER_METHOD,
+        route: routeLabel,
+        status_code: String(statusCode),
+      };
+      child = this.requestDuration.child(labels);
+      byStatus.set(statusCode, child);
     }
     child.observe(seconds);
   }
