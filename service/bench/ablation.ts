@@ -17,17 +17,11 @@ import { median } from '../../tests/support/stats';
 import { STEPS } from './targets/ablation-steps';
 import { benchCommand } from './lib/image';
 import { callgrindAvailable, instructionsPerRequest } from './lib/instructions';
-import { type Row, conditionsNow, cpuMicrosPerRequest, measureRounds, row } from './lib/measure';
+import { type Row, conditionsNow, cpuMicrosPerRequest, measureRounds, roundsFromEnv, row } from './lib/measure';
 import { BUILT_BENCH, LoadGenerator, type StartOptions, compileBenchProcesses, request, start, stop } from './lib/processes';
 import { fmt, noiseVerdict, spread } from './lib/report';
 
-const ROUNDS = {
-  rounds: Number(process.env.BENCH_ROUNDS ?? 8),
-  roundSeconds: Number(process.env.BENCH_ROUND_SECONDS ?? 3),
-  warmupSeconds: 3,
-  connections: Number(process.env.BENCH_CONNECTIONS ?? 100),
-  pipelining: Number(process.env.BENCH_PIPELINING ?? 10),
-};
+const ROUNDS = roundsFromEnv();
 const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS === '1';
 const INSTRUCTION_REQUESTS = Number(process.env.BENCH_INSTRUCTION_REQUESTS ?? 20_000);
 

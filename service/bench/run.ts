@@ -22,17 +22,11 @@ import { REPO_ROOT } from '../../tests/support/repo';
 import { median } from '../../tests/support/stats';
 import { type MemoryReport } from './memory/probe';
 import { type ImageCommand, benchCommand, serviceLaunch } from './lib/image';
-import { type Conditions, type Row, type Rss, conditionsNow, coldStarts, instrumentation, measureRounds, memoryOf, memoryStages, renderFigures, row, rssOf } from './lib/measure';
+import { type Conditions, type Row, type Rss, conditionsNow, coldStarts, instrumentation, measureRounds, roundsFromEnv, memoryOf, memoryStages, renderFigures, row, rssOf } from './lib/measure';
 import { BUILT_BENCH, HEALTH_PATH, LOAD_CPU, LoadGenerator, PIN, SERVICE_DIR, TARGET_CPU, type Target, compileBenchProcesses, request, start, stop } from './lib/processes';
 import { cpuRatio, fmt, goal, noiseVerdict, p99s, printLatencies, printMemory, printStacks, printTargets, ratio, spread, verdict } from './lib/report';
 
-const ROUNDS = {
-  rounds: Number(process.env.BENCH_ROUNDS ?? 8),
-  roundSeconds: Number(process.env.BENCH_ROUND_SECONDS ?? 3),
-  warmupSeconds: 3,
-  connections: Number(process.env.BENCH_CONNECTIONS ?? 100),
-  pipelining: Number(process.env.BENCH_PIPELINING ?? 10),
-};
+const ROUNDS = roundsFromEnv();
 const WORK_PATH = `/api/work${process.env.BENCH_WORK_QUERY ? `?${process.env.BENCH_WORK_QUERY}` : ''}`;
 const VARIANT_ARGS = (process.env.BENCH_VARIANT_NODE_ARGS ?? '--optimize-for-size').split(' ').filter((arg) => arg !== '');
 /** /metrics after this many requests over this many distinct unrouted URLs, rendered this many times. */

@@ -84,6 +84,15 @@ export interface RoundOptions {
   readonly pipelining: number;
 }
 
+/** The rounds BENCH_ROUNDS, BENCH_ROUND_SECONDS, BENCH_CONNECTIONS and BENCH_PIPELINING ask for. */
+export const roundsFromEnv = (env: NodeJS.ProcessEnv = process.env): RoundOptions => ({
+  rounds: Number(env.BENCH_ROUNDS ?? 8),
+  roundSeconds: Number(env.BENCH_ROUND_SECONDS ?? 3),
+  warmupSeconds: 3,
+  connections: Number(env.BENCH_CONNECTIONS ?? 100),
+  pipelining: Number(env.BENCH_PIPELINING ?? 10),
+});
+
 /**
  * Every row under the same load, in interleaved rounds whose order rotates, so a neighbour busy
  * for a minute lands on every row alike; each round records the target's CPU time and the
