@@ -244,6 +244,11 @@ function edgeStatements(args: DeployPolicyArgs): PolicyStatement[] {
   return statements;
 }
 
+/**
+ * The statements for what the stack runs (ECS, load balancing, logs, metrics, alarms, topics, Grafana).
+ * Longer than a function should be, on purpose: it is a policy document, one statement per service in
+ * the order a reviewer reads the stack, and splitting it would scatter one document over several.
+ */
 function workloadStatements(args: DeployPolicyArgs): PolicyStatement[] {
   const { partition: p, accountId, stackNamePrefix: prefix } = args;
   const bucket = `arn:${p}:s3:::${prefix}-*`;
