@@ -255,6 +255,14 @@ Pipeline('secrets: Docker Hub credentials reach only the image jobs (environment
     const install = (jobs[name]?.before_script ?? []).join('\n');
     assert.match(install, /npm ci --workspace infra-pulumi --ignore-scripts/, `${name} installs only infra-pulumi, without install scripts`);
   }
+  // Any job handed a cloud ID token installs without install scripts, whatever else it installs.
+  const withTokens = Object.entries(jobs).filter(([, job]) => Object.keys((job as { id_tokens?: object }).id_tokens ?? {}).length > 0);
+  assert.ok(withTokens.some(([name]) => name === 'test:iam-aws'), 'the IAM simulation job holds an ID token');
+  for (const [name, job] of withTokens) {
+    for (const line of (job.before_script ?? []).filter((command) => /\bnpm (ci|install)\b/.test(command))) {
+      assert.match(line, /--ignore-scripts/, `${name} holds an ID token: ${line}`);
+    }
+  }
 });
 
 Pipeline('caches: npm written by `test` only; Pulumi plugins kept in the project, the login never', () => {

@@ -98,7 +98,7 @@ Runner('without credentials: one line, every case counted skipped, nothing sent'
       { name: 'x', identity: [publishOurs], request: { action: 'sns:Publish', resource: TOPIC }, expected: 'allowed' },
       { name: 'y', identity: [publishOurs], request: { action: 'sns:Publish', resource: OTHER }, expected: 'denied' },
     ];
-    const outcome = await simulateAll(anonymous, () => Promise.resolve(cases), (line) => lines.push(line));
+    const outcome = await simulateAll(anonymous, () => Promise.resolve(cases), (line) => lines.push(line), {});
     assert.equal([outcome.passed, outcome.failed, outcome.skipped], [0, 0, 2]);
     assert.is(lines.length, 1);
     assert.match(lines[0] ?? '', /skipped: no AWS credentials/);
@@ -106,6 +106,23 @@ Runner('without credentials: one line, every case counted skipped, nothing sent'
     assert.is(summary(outcome), 'iam-aws: 0 passed, 0 failed, 2 skipped');
     const withThem = await simulateAll(withCredentials(), () => Promise.resolve(cases), (line) => lines.push(line));
     assert.equal([withThem.passed, withThem.failed, withThem.skipped], [2, 0, 0]);
+  } finally {
+    iam.restore();
+  }
+});
+
+Runner('credentials asked for but not had (a role CI cannot assume) fail every case with the reason, never skip', async () => {
+  const iam = mockClient(IAMClient);
+  iam.on(SimulateCustomPolicyCommand).callsFake(fakeIam);
+  try {
+    const lines: string[] = [];
+    const refused = new IAMClient({ region: 'us-east-1', credentials: () => Promise.reject(new Error('Not authorized to perform sts:AssumeRoleWithWebIdentity')) });
+    const cases: Case[] = [{ name: 'x', identity: [publishOurs], request: { action: 'sns:Publish', resource: TOPIC }, expected: 'allowed' }];
+    const env = { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/preview', AWS_WEB_IDENTITY_TOKEN_FILE: '/tmp/token' };
+    const outcome = await simulateAll(refused, () => Promise.resolve(cases), (line) => lines.push(line), env);
+    assert.equal([outcome.passed, outcome.failed, outcome.skipped], [0, 1, 0]);
+    assert.match(lines.join('\n'), /AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE set, but no credentials: Not authorized to perform sts:AssumeRoleWithWebIdentity/);
+    assert.is(iam.commandCalls(SimulateCustomPolicyCommand).length, 0);
   } finally {
     iam.restore();
   }

@@ -68,14 +68,23 @@ export function batches(cases: readonly Case[]): Batch[] {
   });
 }
 
-/** Does the caller have credentials at all? (The SDK's default chain: environment, profile, web identity, …) */
-export async function hasCredentials(client: IAMClient): Promise<boolean> {
+/** The variables that say the caller meant to have credentials (a profile, keys, or a role for a web identity). */
+export const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'] as const;
+
+/**
+ * Whether the caller has credentials (the SDK's default chain: environment, profile, web identity, …):
+ * 'none' only where nothing asks for any; where a variable does and the chain fails (a role CI cannot
+ * assume, an expired profile), the error, so a broken set-up fails instead of passing as skipped.
+ */
+export async function credentialState(client: IAMClient, env: NodeJS.ProcessEnv = process.env): Promise<'found' | 'none' | { error: string }> {
   try {
     const credentials = await client.config.credentials();
-    return credentials.accessKeyId !== '';
-  } catch {
-    return false;
+    if (credentials.accessKeyId !== '') return 'found';
+  } catch (caught) {
+    const configured = CREDENTIAL_VARIABLES.filter((name) => (env[name] ?? '') !== '');
+    if (configured.length > 0) return { error: `${configured.join(', ')} set, but no credentials: ${caught instanceof Error ? caught.message : String(caught)}` };
   }
+  return 'none';
 }
 
 /** Asks IAM about every case, a few requests at a time (IAM throttles bursts); never throws for one case. */
@@ -114,11 +123,22 @@ export async function runCases(client: IAMClient, cases: readonly Case[], concur
 }
 
 /** Runs the cases with the caller's credentials, or counts every one skipped, with one line saying why. */
-export async function simulateAll(client: IAMClient, cases: () => Promise<readonly Case[]>, log: (line: string) => void): Promise<Outcome> {
-  if (!(await hasCredentials(client))) {
+export async function simulateAll(
+  client: IAMClient,
+  cases: () => Promise<readonly Case[]>,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Outcome> {
+  const state = await credentialState(client, env);
+  if (state === 'none') {
     const all = await cases();
     log(`iam-aws: skipped: no AWS credentials (set AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE)`);
     return { passed: 0, failed: 0, skipped: all.length, failures: [] };
+  }
+  if (state !== 'found') {
+    const all = await cases();
+    log(`FAIL iam-aws: ${state.error}`);
+    return { passed: 0, failed: all.length, skipped: 0, failures: [state.error] };
   }
   const outcome = await runCases(client, await cases());
   for (const failure of outcome.failures) log(`FAIL ${failure}`);
