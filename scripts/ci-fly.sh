@@ -43,7 +43,7 @@ if ! command -v flyctl >/dev/null 2>&1; then
 fi
 flyctl version
 
-# fly.toml sets the rolling strategy, the checks that gate each Machine and the metrics port.
+# fly.toml sets the blue-green strategy, the checks that gate each Machine and the metrics port.
 flyctl deploy --config "$CI_PROJECT_DIR/fly.toml" --app "$app" --image "$image"
 url=${FLY_URL:-https://$app.fly.dev}
 printf 'FLY_URL=%s\n' "$url" > "$CI_PROJECT_DIR/fly.env"

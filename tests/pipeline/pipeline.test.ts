@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../support/repo';
 const ciText = fs.readFileSync(path.join(REPO_ROOT, '.gitlab-ci.yml'), 'utf8');
 const ci = readCiFile();
 
-const CHECKS = ['lint', 'test', 'test:observability', 'test:resilience'];
+const CHECKS = ['lint', 'test', 'test:observability'];
 /** Jobs that need a privileged runner (their own Docker engine). */
 const DOCKER = ['test:e2e', 'test:resilience:docker'];
 /** Each kind of pipeline of this project, with its CI/CD variables set as docs/ci-cd.md says. */
