@@ -37,7 +37,10 @@ export function ampAlertmanagerDefinition(fileText: string, topics: Readonly<Rec
       sns_configs: [{
         topic_arn: topics[kind],
         sigv4: { region },
-        attributes: { severity: '{{ .CommonLabels.severity }}', receiver: name },
+        // SNS refuses a message attribute whose value is empty ("Name, type, and value must not be
+        // empty or null": https://docs.aws.amazon.com/sns/latest/dg/sns-message-attributes.html), and a
+        // group whose alerts differ in severity, or have none, has no common one: say "none" then.
+        attributes: { severity: '{{ or .CommonLabels.severity "none" }}', receiver: name },
       }],
     };
   });
