@@ -1,17 +1,15 @@
 import 'reflect-metadata';
-import { createContainer, resolveServerDeps } from '../../src/di/container';
+import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
-import { buildServer } from '../../src/server';
 
 /**
  * The service built by its own composition root, plus one thing main.ts has no business doing:
  * on the message "render" it times `registry.metrics()` in-process, so the figure is the render
  * itself, without the HTTP round trip. The orchestrator sends the load first.
  */
-const config = loadConfig(process.env);
-const deps = resolveServerDeps(createContainer(config));
-const server = buildServer(deps);
-server.listen(config.port, config.host);
+const app = createApp(loadConfig(process.env), { exit: (code) => process.exit(code) });
+const { deps } = app;
+void app.listen();
 
 process.on('message', (message: { render: number }) => {
   void (async () => {
