@@ -1,7 +1,8 @@
 // `npm test`: every suite that needs no Docker, each in a uvu process of its own, one after another.
 // A failing suite does not stop the others; the run ends with one table (suite, passed, failed,
 // skipped, seconds), the failed tests, and the line `N passed, N failed, N skipped`, and exits 1 if
-// anything failed. `npm test -- pipeline deploy` runs only the suites named.
+// anything failed. `npm test -- pipeline deploy` runs only the suites named, as does TEST_SUITES
+// ("pipeline deploy"), for a CI job whose script is plain `npm test`.
 //
 // Before the suites, one line lists every tool tests/support/tools.tsv names that is missing here:
 // the tests that need one are counted skipped, each suite saying which and how to get it.
@@ -43,8 +44,12 @@ function preflight(): string {
   return `pre-flight: ${parts.join('; ')}`;
 }
 
+/** The suites asked for: the command line's, else TEST_SUITES's (space- or comma-separated), else all. */
+export const wantedSuites = (argv: readonly string[], env: NodeJS.ProcessEnv): string[] =>
+  argv.length > 0 ? [...argv] : (env.TEST_SUITES ?? '').split(/[\s,]+/).filter((name) => name !== '');
+
 function main(): void {
-  const wanted = process.argv.slice(2);
+  const wanted = wantedSuites(process.argv.slice(2), process.env);
   const unknown = wanted.filter((name) => !SUITES.some((suite) => suite.name === name));
   if (unknown.length > 0) {
     console.error(`run-tests: no suite named ${unknown.join(', ')} (suites: ${SUITES.map((suite) => suite.name).join(', ')})`);

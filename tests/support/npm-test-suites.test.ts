@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NPM_TEST_SUITES } from '../../scripts/run-tests';
+import { NPM_TEST_SUITES, wantedSuites } from '../../scripts/run-tests';
 import { REPO_ROOT } from './repo';
 
 /** The suites README and docs/testing.md give apart from npm test, for what needs Docker. */
@@ -68,6 +68,13 @@ Suites('the resilience tests that need no Docker run in npm test; the compose st
     const needsDocker = /needs\(\['docker'\]/.test(readFileSync(path.join(REPO_ROOT, file), 'utf8'));
     assert.is(inNpmTest(file), !needsDocker, `${file} ${needsDocker ? 'needs Docker, yet npm test runs it' : 'needs no Docker, yet npm test leaves it out'}`);
   }
+});
+
+Suites('the suites asked for: the command line first, else TEST_SUITES (spaces or commas), else every suite', () => {
+  assert.equal(wantedSuites(['pipeline'], { TEST_SUITES: 'service deploy' }), ['pipeline']);
+  assert.equal(wantedSuites([], { TEST_SUITES: 'service deploy,readme' }), ['service', 'deploy', 'readme']);
+  assert.equal(wantedSuites([], { TEST_SUITES: ' ' }), []);
+  assert.equal(wantedSuites([], {}), []);
 });
 
 Suites('reads uvu\'s folder, pattern and ignores as uvu does', () => {
