@@ -16,14 +16,13 @@ import { join } from 'node:path';
 import { median } from '../../tests/support/stats';
 import { STEPS } from './targets/ablation-steps';
 import { benchCommand } from './lib/image';
-import { callgrindAvailable, instructionsPerRequest } from './lib/instructions';
+import { instructionsOfEach } from './lib/instructions';
 import { type Row, conditionsNow, cpuMicrosPerRequest, measureRounds, roundsFromEnv, row } from './lib/measure';
 import { BUILT_BENCH, LoadGenerator, type StartOptions, compileBenchProcesses, request, start, stop } from './lib/processes';
 import { fmt, noiseVerdict, spread } from './lib/report';
 
 const ROUNDS = roundsFromEnv();
 const INSTRUCTIONS = process.env.BENCH_INSTRUCTIONS === '1';
-const INSTRUCTION_REQUESTS = Number(process.env.BENCH_INSTRUCTION_REQUESTS ?? 20_000);
 
 /** Per round, this row's figure minus the previous row's: what the step added. */
 const added = (these: readonly number[], before: readonly number[] | undefined): number[] =>
@@ -81,22 +80,7 @@ async function main(): Promise<void> {
     await measureRounds(loader, rows, ROUNDS);
     await Promise.all(targets.map((target) => stop(target)));
   }
-  // Under callgrind every step at once, each with a load generator of its own: the counts do not
-  // depend on what else runs, and a busy machine gives each process its share of a core.
-  const counts = { warmupRequests: INSTRUCTION_REQUESTS, requests: INSTRUCTION_REQUESTS, connections: 10, pipelining: 10 };
-  const instructions =
-    INSTRUCTIONS && callgrindAvailable()
-      ? await Promise.all(
-          STEPS.map(async (_, index) => {
-            const own = new LoadGenerator();
-            try {
-              return await instructionsPerRequest(own, options(index), counts);
-            } finally {
-              own.close();
-            }
-          }),
-        )
-      : [];
+  const instructions = await instructionsOfEach(STEPS.map((_, index) => options(index)));
   loader.close();
   conditions.loadAfter = loadavg();
 

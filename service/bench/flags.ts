@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { median } from '../../tests/support/stats';
 import { benchCommand, serviceLaunch } from './lib/image';
-import { callgrindAvailable, instructionsPerRequest } from './lib/instructions';
+import { instructionsOfEach } from './lib/instructions';
 import { type Row, conditionsNow, cpuMicrosPerRequest, measureRounds, row, rssOf } from './lib/measure';
 import { LoadGenerator, type StartOptions, type Target, compileBenchProcesses, start, stop } from './lib/processes';
 import { cpuRatio, fmt, noiseVerdict, spread } from './lib/report';
@@ -34,7 +34,6 @@ const ROUNDS = {
   pipelining: 10,
 };
 const SETTLE_S = 10;
-const INSTRUCTION_REQUESTS = Number(process.env.BENCH_INSTRUCTION_REQUESTS ?? 20_000);
 
 function variants(): Variant[] {
   const parsed = JSON.parse(process.env.BENCH_FLAG_VARIANTS ?? '[]') as Variant[];
@@ -60,22 +59,7 @@ async function main(): Promise<void> {
   const settled = targets.map((target) => rssOf(target));
   await Promise.all(targets.map((target) => stop(target)));
 
-  // Under callgrind every variant at once, each with a load generator of its own (as in ablation.ts);
-  // 100 requests in flight, not 1,000: a target under callgrind answers some fifty times slower.
-  const counts = { warmupRequests: INSTRUCTION_REQUESTS, requests: INSTRUCTION_REQUESTS, connections: 10, pipelining: 10 };
-  const instructions =
-    process.env.BENCH_INSTRUCTIONS === '1' && callgrindAvailable()
-      ? await Promise.all(
-          all.map(async (variant) => {
-            const own = new LoadGenerator();
-            try {
-              return await instructionsPerRequest(own, options(variant), counts);
-            } finally {
-              own.close();
-            }
-          }),
-        )
-      : [];
+  const instructions = await instructionsOfEach(all.map((variant) => options(variant)));
   loader.close();
   conditions.loadAfter = loadavg();
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LoadFigures } from '../load';
-import { HEALTH_PATH, type LoadGenerator, type StartOptions, TARGET_HOST, start, stop } from './processes';
+import { HEALTH_PATH, LoadGenerator, type StartOptions, TARGET_HOST, start, stop } from './processes';
 
 export interface InstructionOptions {
   readonly warmupRequests: number;
@@ -70,4 +70,26 @@ export async function instructionsPerRequest(loader: LoadGenerator, target: Star
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * With BENCH_INSTRUCTIONS=1 and callgrind installed, the instructions per request of every target, all
+ * at once, each with a load generator of its own: the counts do not depend on what else runs, and a busy
+ * machine gives each process its share of a core. 100 requests in flight, not 1,000: a target under
+ * callgrind answers some fifty times slower. Otherwise none ([]).
+ */
+export async function instructionsOfEach(targets: readonly StartOptions[], env: NodeJS.ProcessEnv = process.env): Promise<number[]> {
+  if (env.BENCH_INSTRUCTIONS !== '1' || !callgrindAvailable()) return [];
+  const requests = Number(env.BENCH_INSTRUCTION_REQUESTS ?? 20_000);
+  const counts = { warmupRequests: requests, requests, connections: 10, pipelining: 10 };
+  return Promise.all(
+    targets.map(async (target) => {
+      const own = new LoadGenerator();
+      try {
+        return await instructionsPerRequest(own, target, counts);
+      } finally {
+        own.close();
+      }
+    }),
+  );
 }
