@@ -3,6 +3,7 @@
 // says what to install: the tests that need them never skip.
 import { spawnSync } from 'node:child_process';
 import { composeImage } from '../../../tests/support/docker';
+import { howToGet, installed } from '../../../tests/support/tools';
 
 export interface BinaryCommand {
   file: string;
@@ -16,23 +17,16 @@ interface Known {
   service: string;
   /** Its path in that image. */
   entrypoint: string;
-  /** Names it has on PATH: upstream's, then Debian's. */
-  names: string[];
-  install: string;
 }
 
 const KNOWN: Readonly<Record<'alertmanager' | 'blackbox_exporter', Known>> = {
   alertmanager: {
     service: 'alertmanager',
     entrypoint: '/bin/alertmanager',
-    names: ['alertmanager', 'prometheus-alertmanager'],
-    install: 'Debian/Ubuntu: apt-get install prometheus-alertmanager; macOS: brew install alertmanager',
   },
   blackbox_exporter: {
     service: 'blackbox',
     entrypoint: '/bin/blackbox_exporter',
-    names: ['blackbox_exporter', 'prometheus-blackbox-exporter'],
-    install: 'Debian/Ubuntu: apt-get install prometheus-blackbox-exporter; macOS: brew install blackbox_exporter',
   },
 };
 
@@ -44,12 +38,12 @@ const succeeds = (file: string, args: string[]) => {
 /** How to run `binary args…` here; `readable` and `writable` are host paths it uses (mounted under Docker). */
 export function binaryCommand(binary: keyof typeof KNOWN, args: string[], readable: string[] = [], writable: string[] = []): BinaryCommand {
   const known = KNOWN[binary];
-  for (const name of known.names) {
-    if (succeeds(name, ['--version'])) return { file: name, args, origin: 'PATH' };
-  }
+  // On PATH under upstream's name or Debian's (tests/support/tools.tsv knows both).
+  const onPath = installed(binary);
+  if (onPath !== undefined && succeeds(onPath, ['--version'])) return { file: onPath, args, origin: 'PATH' };
   const image = composeImage(known.service);
   if (!succeeds('docker', ['version', '--format', '{{.Server.Version}}'])) {
-    throw new Error(`${binary} not found: install it (${known.install}) or Docker to run ${image}`);
+    throw new Error(`${binary} not found: install it (${howToGet(binary)}) or Docker to run ${image}`);
   }
   const user = `${process.getuid?.() ?? 65534}:${process.getgid?.() ?? 65534}`;
   const volumes = [...readable.map((path) => `${path}:${path}:ro`), ...writable.map((path) => `${path}:${path}`)];
