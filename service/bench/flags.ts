@@ -43,7 +43,7 @@ function variants(): Variant[] {
 
 async function main(): Promise<void> {
   const command = benchCommand();
-  const conditions = conditionsNow();
+  const conditions = conditionsNow(command.nodeMajor);
   compileBenchProcesses();
   const loader = new LoadGenerator();
   const options = ({ name, args = [], env = {} }: Variant): StartOptions => {

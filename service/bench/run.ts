@@ -178,7 +178,7 @@ function printFigures({ targets, rows, afterLoad, settled, counted }: Results, v
 async function main(): Promise<void> {
   const command = benchCommand();
   const variantArgs = VARIANT_ARGS.filter((arg) => !command.nodeArgs.includes(arg));
-  const conditions = conditionsNow();
+  const conditions = conditionsNow(command.nodeMajor);
   compileBenchProcesses();
   printSetup(command, conditions);
 

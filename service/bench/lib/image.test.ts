@@ -32,7 +32,19 @@ image('the runtime stage sets the environment and the flags; an earlier stage do
   assert.equal(imageCommand(DOCKERFILE), {
     env: { NODE_ENV: 'production', NODE_OPTIONS: '--max-semi-space-size=4 --max-old-space-size=96', MALLOC_ARENA_MAX: '2' },
     nodeArgs: ['--single-threaded-gc', '--max-lazy'],
+    nodeMajor: 24,
   });
+});
+
+image("the image's Node.js major comes from ARG NODE_VERSION, with or without a v; none said is none", () => {
+  assert.is(imageCommand(DOCKERFILE.replace('NODE_VERSION=24', 'NODE_VERSION=v22.11.0')).nodeMajor, 22);
+  assert.is(imageCommand(DOCKERFILE.replace('ARG NODE_VERSION=24\n', '')).nodeMajor, undefined);
+});
+
+image("the repository's Dockerfile names the Node.js major its runtime stage is", () => {
+  const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const runtime = /^ARG RUNTIME_IMAGE=\S*nodejs(\d+)-/m.exec(dockerfile)?.[1];
+  assert.is(imageCommand(dockerfile).nodeMajor, Number(runtime));
 });
 
 image('the last CMD of the stage wins, as in docker', () => {
@@ -86,7 +98,7 @@ image("the benchmark starts the service with the image's environment and node fl
 
 image("the image's node flags come first, then the benchmark's own, then the service", async () => {
   const extras = ['--no-deprecation', '--no-warnings'];
-  const { argv, stub } = await launched({ env: {}, nodeArgs: ['--max-semi-space-size=4', '--stack-size=900'] }, extras);
+  const { argv, stub } = await launched({ env: {}, nodeArgs: ['--max-semi-space-size=4', '--stack-size=900'], nodeMajor: 24 }, extras);
   assert.equal(argv, ['--max-semi-space-size=4', '--stack-size=900', ...extras, stub]);
 });
 

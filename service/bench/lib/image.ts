@@ -13,6 +13,8 @@ export interface ImageCommand {
   readonly env: Readonly<Record<string, string>>;
   /** The flags of ENTRYPOINT then CMD, in order: what node gets before the script. */
   readonly nodeArgs: readonly string[];
+  /** The major version of the Node.js the image is built with (`ARG NODE_VERSION`), if it says. */
+  readonly nodeMajor: number | undefined;
 }
 
 /** The Dockerfile's lines with `\` continuations joined and comments dropped. */
@@ -64,7 +66,8 @@ export function imageCommand(dockerfile: string): ImageCommand {
     }
   }
   const nodeArgs = [...execForm(stage, 'ENTRYPOINT'), ...execForm(stage, 'CMD')].filter((arg) => arg.startsWith('-'));
-  return { env, nodeArgs };
+  const major = /^\s*ARG\s+NODE_VERSION=v?(\d+)/im.exec(dockerfile)?.[1];
+  return { env, nodeArgs, nodeMajor: major === undefined ? undefined : Number(major) };
 }
 
 /** The service's entry point, relative to the service folder, as the image's CMD names it. */

@@ -55,13 +55,22 @@ export function memoryStages(nodeArgs: readonly string[], env: Readonly<Record<s
   return JSON.parse(result.stdout) as MemoryStage[];
 }
 
-/** The machine while the run lasted: the load average at both ends. */
+/** The machine while the run lasted: the load average at both ends, and the Node.js every target runs on. */
 export interface Conditions {
   readonly loadBefore: readonly number[];
   loadAfter: readonly number[];
+  /** `process.version` of the benchmark, which starts every target with its own node. */
+  readonly node: string;
+  /** The major version the image runs (lib/image.ts), when the Dockerfile says. */
+  readonly imageNodeMajor: number | undefined;
 }
 
-export const conditionsNow = (): Conditions => ({ loadBefore: loadavg(), loadAfter: [] });
+export const conditionsNow = (imageNodeMajor: number | undefined): Conditions => ({
+  loadBefore: loadavg(),
+  loadAfter: [],
+  node: process.version,
+  imageNodeMajor,
+});
 
 export interface Row {
   readonly name: string;

@@ -40,6 +40,14 @@ export function noiseVerdict(conditions: Conditions, rows: readonly Row[]): { qu
     `load average (1, 5, 15 min) before ${loads(conditions.loadBefore)}, after ${loads(conditions.loadAfter)}; ` +
     `neighbours used ${fmt(neighbours, 2)} of a core, median over the rounds (max ${fmt(Math.max(...rows.flatMap((each) => each.neighbourCores)), 2)})`;
   const quiet = (conditions.loadBefore[0] ?? Infinity) < QUIET_LOAD_AVERAGE && neighbours < QUIET_NEIGHBOUR_CORES;
+  // Another Node.js major is another V8: its garbage collector and compiler price the same code differently.
+  const major = Number(/^v(\d+)\./.exec(conditions.node)?.[1]);
+  if (conditions.imageNodeMajor !== undefined && major !== conditions.imageNodeMajor) {
+    return {
+      quiet: false,
+      text: `NOT COMPARABLE, on another Node.js: the targets ran on ${conditions.node}, the image runs Node.js ${conditions.imageNodeMajor}; ${text}.`,
+    };
+  }
   return {
     quiet,
     text: quiet
