@@ -2,7 +2,7 @@
  * The bare restify twin (restify-hello.ts) with the service's pieces added one at a time, each
  * step keeping the ones before it: ABLATION_STEP=k runs steps 0..k. The pieces are the service's
  * own functions, called the way server.ts and http/instrumentation.ts call them; the last step is
- * the service itself, built by buildServer, to show the steps add up to it.
+ * the service itself, built by createApp as main.ts builds it, to show the steps add up to it.
  */
 export const STEPS = [
   'bare restify: sendRaw from a plain handler',
@@ -13,6 +13,6 @@ export const STEPS = [
   "+ 'request' hook: request id (X-Request-Id) and start time",
   "+ in-flight count, and 'after' hook: duration histogram",
   "+ 'after' hook: the log line's level check (debug for /health)",
-  '= the service (buildServer), for the check that the steps add up',
+  '= the service (createApp, as main.ts builds it), for the check that the steps add up',
 ] as const;
 

@@ -3,14 +3,13 @@ import { Registry } from 'prom-client';
 import restify, { type Request, type Response, type Route, type Server, type ServerOptions } from 'restify';
 import { SystemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
-import { createContainer, resolveServerDeps } from '../../src/di/container';
+import { createApp } from '../../src/app';
 import { requestGuard } from '../../src/http/request-guard';
 import { hardenHttpServer } from '../../src/http/server-hardening';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../src/http/request-context';
 import { TEXT, send } from '../../src/http/respond';
 import { createLogger } from '../../src/logger';
 import { Metrics, UNMATCHED_ROUTE } from '../../src/metrics/metrics';
-import { buildServer } from '../../src/server';
 import { STEPS } from './ablation-steps';
 import { answer } from './answer';
 
@@ -57,5 +56,9 @@ function ablated(): Server {
   return server;
 }
 
-const server = step >= STEPS.length - 1 ? buildServer(resolveServerDeps(createContainer(config, logger))) : ablated();
-server.listen(answer.port, '127.0.0.1');
+if (step >= STEPS.length - 1) {
+  // As main.ts builds it: container, servers, listeners and the shutdown's connection tracking.
+  void createApp(config, { logger, exit: (code) => process.exit(code) }).listen();
+} else {
+  ablated().listen(answer.port, '127.0.0.1');
+}
