@@ -68,13 +68,14 @@ LABEL org.opencontainers.image.title="restify-observable-service" \
       org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.licenses="MIT"
 # APP_VERSION and GIT_REVISION feed the app_build_info metric, so a dashboard shows what the
-# labels say. A young generation capped at 8 MB semi-spaces (V8 grows it to 16 MB) keeps the
-# settled RSS lower for no CPU the benchmark can measure. MALLOC_ARENA_MAX=2: glibc gives each
-# thread that allocates an arena of its own and keeps their pages; two arenas hold 6-8 MB less
-# after load. Smaller semi-spaces and a slower-growing old generation bring the RSS near 100 MB
-# but cost CPU on every request (docs/benchmark.md prices them).
+# labels say. --max-semi-space-size=16: V8's young generation must hold what the requests in
+# flight keep alive. Too small for them (4 MB always, 8 MB in some runs, under the benchmark's
+# thousand requests in flight) and most of it survives every scavenge: the service spends 27-62%
+# more CPU per request. V8's own default follows the host's memory (64 MB on a 24 GB host), so the
+# size is pinned rather than left to the host. MALLOC_ARENA_MAX=2: glibc gives each thread that
+# allocates an arena of its own and keeps their pages. docs/benchmark.md prices both.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-semi-space-size=8" \
+    NODE_OPTIONS="--max-semi-space-size=16" \
     MALLOC_ARENA_MAX=2 \
     PORT=8080 \
     APP_VERSION="${VERSION}" \
