@@ -14,7 +14,7 @@ import { giveUpIfExited, start, stop, type Started } from '../../tests/support/c
 import { freePort } from '../../tests/support/net';
 import { prometheusTool } from '../../tests/support/prometheus-tools';
 import { waitFor } from '../../tests/support/wait';
-import { binaryCommand, type ListedAlert } from './lib/compose-binary';
+import { type ListedAlert } from '../../tests/support/alertmanager-api';
 import { ALERTMANAGER_CONFIG, RULES_DIR } from './lib/paths';
 import { rules, yamlFiles, type Rule, type RuleFile } from './lib/rule-files';
 
@@ -99,11 +99,10 @@ let origin = '';
 inhibit.before(async () => {
   workdir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
   const port = await freePort();
-  const command = binaryCommand(
+  const command = prometheusTool(
     'alertmanager',
     [`--config.file=${ALERTMANAGER_CONFIG}`, `--storage.path=${workdir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
-    [dirname(ALERTMANAGER_CONFIG)],
-    [workdir],
+    [{ path: dirname(ALERTMANAGER_CONFIG) }, { path: workdir, writable: true }],
   );
   origin = command.origin;
   alertmanager = start(command.file, command.args);

@@ -29,7 +29,6 @@ import {
   variableQueries,
   type PanelQuery,
 } from './lib/dashboard-json';
-import { binaryCommand } from './lib/compose-binary';
 import { FLY_DASHBOARDS_DIR, OBSERVABILITY_DIR, PROMETHEUS_CONFIG, REPO_ROOT } from './lib/paths';
 import { ruleGroups } from './lib/rule-files';
 
@@ -214,8 +213,8 @@ async function startStack(): Promise<void> {
   const appUrl = `http://127.0.0.1:${appPort}`;
 
   // The black-box exporter with the shipped modules, as the compose service runs it.
-  const exporter = binaryCommand('blackbox_exporter', [`--config.file=${BLACKBOX_CONFIG}`, `--web.listen-address=127.0.0.1:${blackboxPort}`], [
-    join(OBSERVABILITY_DIR, 'blackbox'),
+  const exporter = prometheusTool('blackbox_exporter', [`--config.file=${BLACKBOX_CONFIG}`, `--web.listen-address=127.0.0.1:${blackboxPort}`], [
+    { path: join(OBSERVABILITY_DIR, 'blackbox') },
   ]);
   blackbox = start(exporter.file, exporter.args);
   await waitFor(`the black-box exporter (from ${exporter.origin}) to be ready`, async () => {

@@ -14,12 +14,8 @@ import { COMPOSE_FILE, docker, projectEnv, runId } from '../support/docker';
 import { waitFor } from '../support/wait';
 import { writeShortenedStack } from './alert-stack';
 import { get } from './support';
+import { type ListedAlert } from '../support/alertmanager-api';
 
-interface ListedAlert {
-  labels: Record<string, string>;
-  fingerprint: string;
-  status: { state: 'active' | 'suppressed' | 'unprocessed'; inhibitedBy: string[] };
-}
 
 const TIMINGS = {
   intervalSeconds: 1,

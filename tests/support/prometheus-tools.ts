@@ -1,19 +1,22 @@
-// promtool, prometheus and amtool for tests: on PATH first, else in the Prometheus and
-// Alertmanager images that docker-compose.yml pins, run through Docker. With neither, the suites
-// that need them are skipped with a line saying what to install (needs() in tools.ts); a call
-// that gets here anyway fails with that line.
+// The Prometheus project's tools for tests (promtool, prometheus, amtool, alertmanager and the
+// black-box exporter), real ones: on PATH first, under upstream's name or Debian's, else in the
+// image docker-compose.yml pins for them, run through Docker. With neither, the suites that need
+// them are skipped with a line saying what to install (needs() in tools.ts); a call that gets here
+// anyway fails with that line.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { composeImage } from './docker';
-import { dockerEngineAnswers, howToGet } from './tools';
+import { dockerEngineAnswers, howToGet, installed } from './tools';
 
-export type PrometheusTool = 'promtool' | 'prometheus' | 'amtool';
+export type PrometheusTool = 'promtool' | 'prometheus' | 'amtool' | 'alertmanager' | 'blackbox_exporter';
 
 /** The compose service whose image ships each tool (its binary is /bin/<tool> there). */
-const SERVICE_OF: Readonly<Record<PrometheusTool, 'prometheus' | 'alertmanager'>> = {
+const SERVICE_OF: Readonly<Record<PrometheusTool, 'prometheus' | 'alertmanager' | 'blackbox'>> = {
   promtool: 'prometheus',
   prometheus: 'prometheus',
   amtool: 'alertmanager',
+  alertmanager: 'alertmanager',
+  blackbox_exporter: 'blackbox',
 };
 
 /** A host path the command reads (or, if writable, writes); Docker mounts it at the same path. */
@@ -49,15 +52,20 @@ function succeeds(file: string, args: string[]): boolean {
   return result.error === undefined && result.status === 0;
 }
 
-const onPath = new Map<PrometheusTool, boolean>();
+/** Each tool's path on PATH once it has answered `--version` there, undefined when it has not. */
+const local = new Map<PrometheusTool, string | undefined>();
 
 /**
  * How to run `tool args…` here. Mounts matter only under Docker: every host path the command
  * reads or writes must be listed.
  */
 export function prometheusTool(tool: PrometheusTool, args: string[], mounts: Mount[] = []): Command {
-  if (!onPath.has(tool)) onPath.set(tool, succeeds(tool, ['--version']));
-  if (onPath.get(tool)) return { file: tool, args, origin: 'PATH' };
+  if (!local.has(tool)) {
+    const found = installed(tool);
+    local.set(tool, found !== undefined && succeeds(found, ['--version']) ? found : undefined);
+  }
+  const file = local.get(tool);
+  if (file !== undefined) return { file, args, origin: 'PATH' };
 
   const image = composeImage(SERVICE_OF[tool]);
   if (!dockerEngineAnswers()) throw new Error(`${tool} not found (${howToGet(tool)}: ${image})`);

@@ -41,7 +41,7 @@ export function toolTable(text = readFileSync(TOOLS_FILE, 'utf8')): ToolInfo[] {
 
 /**
  * The tools the images docker-compose.yml pins ship, which the tests run there when they are not
- * installed (prometheus-tools.ts, observability/test/lib/compose-binary.ts).
+ * installed (prometheus-tools.ts).
  */
 export const IN_COMPOSE_IMAGES: ReadonlySet<Tool> = new Set(['promtool', 'prometheus', 'amtool', 'alertmanager', 'blackbox_exporter']);
 
