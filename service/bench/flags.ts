@@ -9,14 +9,15 @@
  *     npm run bench:flags -w service
  *
  * A variant's args go on node's command line after the image's own flags (a later flag wins);
- * its env is added to the image's. BENCH_ROUNDS (8), BENCH_ROUND_SECONDS (3) and BENCH_PIN as in run.ts.
+ * its env is added to the image's. BENCH_ROUNDS (8), BENCH_ROUND_SECONDS (3), BENCH_CONNECTIONS (100),
+ * BENCH_PIPELINING (10) and BENCH_PIN as in run.ts.
  */
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { median } from '../../tests/support/stats';
 import { benchCommand, serviceLaunch } from './lib/image';
 import { instructionsOfEach } from './lib/instructions';
-import { type Row, conditionsNow, cpuMicrosPerRequest, measureRounds, row, rssOf } from './lib/measure';
+import { type Row, SETTLE_S, conditionsNow, cpuMicrosPerRequest, measureRounds, roundsFromEnv, row, rssOf } from './lib/measure';
 import { LoadGenerator, type StartOptions, type Target, compileBenchProcesses, start, stop } from './lib/processes';
 import { cpuRatio, fmt, noiseVerdict, spread } from './lib/report';
 
@@ -26,14 +27,7 @@ interface Variant {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-const ROUNDS = {
-  rounds: Number(process.env.BENCH_ROUNDS ?? 8),
-  roundSeconds: Number(process.env.BENCH_ROUND_SECONDS ?? 3),
-  warmupSeconds: 3,
-  connections: 100,
-  pipelining: 10,
-};
-const SETTLE_S = 10;
+const ROUNDS = roundsFromEnv();
 
 function variants(): Variant[] {
   const parsed = JSON.parse(process.env.BENCH_FLAG_VARIANTS ?? '[]') as Variant[];

@@ -22,7 +22,7 @@ import { REPO_ROOT } from '../../tests/support/repo';
 import { median } from '../../tests/support/stats';
 import { type MemoryReport } from './memory/probe';
 import { type ImageCommand, benchCommand, serviceLaunch } from './lib/image';
-import { type Conditions, type Row, type Rss, conditionsNow, coldStarts, instrumentation, measureRounds, roundsFromEnv, memoryOf, memoryStages, renderFigures, row, rssOf } from './lib/measure';
+import { type Conditions, type Row, type Rss, SETTLE_S, conditionsNow, coldStarts, instrumentation, measureRounds, roundsFromEnv, memoryOf, memoryStages, renderFigures, row, rssOf } from './lib/measure';
 import { BUILT_BENCH, HEALTH_PATH, LOAD_CPU, LoadGenerator, PIN, SERVICE_DIR, TARGET_CPU, type Target, compileBenchProcesses, request, start, stop } from './lib/processes';
 import { cpuRatio, fmt, goal, noiseVerdict, p99s, printLatencies, printMemory, printStacks, printTargets, ratio, spread, verdict } from './lib/report';
 
@@ -32,8 +32,6 @@ const VARIANT_ARGS = (process.env.BENCH_VARIANT_NODE_ARGS ?? '--optimize-for-siz
 /** /metrics after this many requests over this many distinct unrouted URLs, rendered this many times. */
 const RENDER = { requests: 100_000, distinctUrls: 10_000, renders: 1_000 };
 const COLD_STARTS = 7;
-/** Idle time after the load before the "settled" RSS reading: what `ps` shows a minute later. */
-const SETTLE_S = 10;
 const PROBE = ['--require', join(BUILT_BENCH, 'memory', 'probe.js')];
 
 /** The installed version of a package, wherever npm hoisted it. */

@@ -36,6 +36,9 @@ export interface Rss {
   readonly rssMb: number;
 }
 
+/** Idle time after the load before the "settled" RSS reading: what `ps` shows a minute later. */
+export const SETTLE_S = 10;
+
 export function rssOf({ child }: Target): Rss {
   const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
