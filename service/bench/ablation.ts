@@ -49,10 +49,10 @@ function printAblation(rows: readonly Row[], instructions: readonly number[], no
     const count = instructions[index];
     const countAdded = index === 0 || count === undefined ? '' : fmt(count - (instructions[last ? 0 : index - 1] ?? Number.NaN));
     // A disturbance only ever adds CPU time: each target's least disturbed round is its lowest.
-    const lowest = these.length === 0 ? '' : fmt(Math.min(...these), 2);
-    const lowestAdded = index === 0 || these.length === 0 ? '' : fmt(Math.min(...these) - Math.min(...previous), 2);
+    const lowest = Math.min(...these);
+    const lowestAdded = index === 0 || these.length === 0 ? '' : fmt(lowest - Math.min(...previous), 2);
     console.log(
-      `| ${index} ${name} | ${these.length === 0 ? '' : spread(these, 2)} | ${lowest} | ${step}${last && step !== '' ? ' (all, against bare)' : ''} | ` +
+      `| ${index} ${name} | ${these.length === 0 ? '' : spread(these, 2)} | ${these.length === 0 ? '' : fmt(lowest, 2)} | ${step}${last && step !== '' ? ' (all, against bare)' : ''} | ` +
         `${these.length === 0 ? '' : fmt(median(bare.map((b, i) => b / (these[i] ?? Number.NaN))), 2)} | ${lowestAdded} | ` +
         `${count === undefined ? '' : fmt(count)} | ${countAdded} |`,
     );

@@ -16,7 +16,6 @@ import { writeShortenedStack } from './alert-stack';
 import { get } from './support';
 import { type ListedAlert } from '../support/alertmanager-api';
 
-
 const TIMINGS = {
   intervalSeconds: 1,
   forSeconds: { AppTargetDown: 5, AppProbeFailed: 5, AppAvailabilityFastBurn: 5, AppHighErrorRatio: 5 },
