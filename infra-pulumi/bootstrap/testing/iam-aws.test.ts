@@ -2,7 +2,7 @@
 // how it reads IAM's answers, and what it does without credentials. The stub answers with the local
 // evaluator, reading the policies back from the request, so the encoding is checked end to end.
 import { IAMClient, SimulateCustomPolicyCommand, type SimulateCustomPolicyCommandInput } from '@aws-sdk/client-iam';
-import { mockClient } from 'aws-sdk-client-mock';
+import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type PolicyDocument } from '../trust';
@@ -30,6 +30,20 @@ function fakeIam(input: SimulateCustomPolicyCommandInput) {
   };
 }
 
+/** Runs `body` with IAM's SimulateCustomPolicy answered by fakeIam; the real client is restored after, however it ends. */
+async function withFakeIam(body: (iam: AwsClientStub<IAMClient>) => Promise<void>): Promise<void> {
+  const iam = mockClient(IAMClient);
+  iam.on(SimulateCustomPolicyCommand).callsFake(fakeIam);
+  try {
+    await body(iam);
+  } finally {
+    iam.restore();
+  }
+}
+
+/** A client whose credentials cannot be had, for the reason given. */
+const withoutCredentials = (reason: string): IAMClient => new IAMClient({ region: 'us-east-1', credentials: () => Promise.reject(new Error(reason)) });
+
 const Runner = suite('test:iam-aws runner against a stub of IAM');
 
 Runner('cases that differ only in their action share one request; policies, boundary, resource and context are sent as IAM takes them', () => {
@@ -50,10 +64,8 @@ Runner('cases that differ only in their action share one request; policies, boun
   assert.equal(contextEntries({ 'aws:TagKeys': ['a', 'b'] }), [{ ContextKeyName: 'aws:TagKeys', ContextKeyValues: ['a', 'b'], ContextKeyType: 'stringList' }]);
 });
 
-Runner('counts IAM\'s agreement and names every case IAM disagrees with', async () => {
-  const iam = mockClient(IAMClient);
-  iam.on(SimulateCustomPolicyCommand).callsFake(fakeIam);
-  try {
+Runner('counts IAM\'s agreement and names every case IAM disagrees with', () =>
+  withFakeIam(async (iam) => {
     const outcome = await runCases(withCredentials(), [
       { name: 'ours', identity: [publishOurs], request: { action: 'sns:Publish', resource: TOPIC }, expected: 'allowed' },
       { name: 'theirs', identity: [publishOurs], request: { action: 'sns:Publish', resource: OTHER }, expected: 'denied' },
@@ -63,10 +75,8 @@ Runner('counts IAM\'s agreement and names every case IAM disagrees with', async 
     assert.equal([outcome.passed, outcome.failed, outcome.skipped], [3, 1, 0]);
     assert.equal(outcome.failures, [`wrong expectation: sns:Publish on ${OTHER} is implicitDeny, expected allowed`]);
     assert.is(iam.commandCalls(SimulateCustomPolicyCommand).length, 4);
-  } finally {
-    iam.restore();
-  }
-});
+  }),
+);
 
 Runner('reads every page of a truncated answer, and an IAM error fails the cases it covered', async () => {
   const iam = mockClient(IAMClient);
@@ -88,12 +98,10 @@ Runner('reads every page of a truncated answer, and an IAM error fails the cases
   }
 });
 
-Runner('without credentials: one line, every case counted skipped, nothing sent', async () => {
-  const iam = mockClient(IAMClient);
-  iam.on(SimulateCustomPolicyCommand).callsFake(fakeIam);
-  try {
+Runner('without credentials: one line, every case counted skipped, nothing sent', () =>
+  withFakeIam(async (iam) => {
     const lines: string[] = [];
-    const anonymous = new IAMClient({ region: 'us-east-1', credentials: () => Promise.reject(new Error('Could not load credentials from any providers')) });
+    const anonymous = withoutCredentials('Could not load credentials from any providers');
     const cases: Case[] = [
       { name: 'x', identity: [publishOurs], request: { action: 'sns:Publish', resource: TOPIC }, expected: 'allowed' },
       { name: 'y', identity: [publishOurs], request: { action: 'sns:Publish', resource: OTHER }, expected: 'denied' },
@@ -106,26 +114,20 @@ Runner('without credentials: one line, every case counted skipped, nothing sent'
     assert.is(summary(outcome), 'iam-aws: 0 passed, 0 failed, 2 skipped');
     const withThem = await simulateAll(withCredentials(), () => Promise.resolve(cases), (line) => lines.push(line));
     assert.equal([withThem.passed, withThem.failed, withThem.skipped], [2, 0, 0]);
-  } finally {
-    iam.restore();
-  }
-});
+  }),
+);
 
-Runner('credentials asked for but not had (a role CI cannot assume) fail every case with the reason, never skip', async () => {
-  const iam = mockClient(IAMClient);
-  iam.on(SimulateCustomPolicyCommand).callsFake(fakeIam);
-  try {
+Runner('credentials asked for but not had (a role CI cannot assume) fail every case with the reason, never skip', () =>
+  withFakeIam(async (iam) => {
     const lines: string[] = [];
-    const refused = new IAMClient({ region: 'us-east-1', credentials: () => Promise.reject(new Error('Not authorized to perform sts:AssumeRoleWithWebIdentity')) });
+    const refused = withoutCredentials('Not authorized to perform sts:AssumeRoleWithWebIdentity');
     const cases: Case[] = [{ name: 'x', identity: [publishOurs], request: { action: 'sns:Publish', resource: TOPIC }, expected: 'allowed' }];
     const env = { AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/preview', AWS_WEB_IDENTITY_TOKEN_FILE: '/tmp/token' };
     const outcome = await simulateAll(refused, () => Promise.resolve(cases), (line) => lines.push(line), env);
     assert.equal([outcome.passed, outcome.failed, outcome.skipped], [0, 1, 0]);
     assert.match(lines.join('\n'), /AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE set, but no credentials: Not authorized to perform sts:AssumeRoleWithWebIdentity/);
     assert.is(iam.commandCalls(SimulateCustomPolicyCommand).length, 0);
-  } finally {
-    iam.restore();
-  }
-});
+  }),
+);
 
 Runner.run();
