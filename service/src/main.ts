@@ -3,6 +3,7 @@ import { type DestinationStream } from 'pino';
 import { type App, createApp, ListenError } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
+import { holdNextTickShape } from './lifecycle/next-tick-shape';
 
 /** A bad setting: the orchestrator must not restart into the same mistake as if it were a crash. */
 export const EXIT_BAD_CONFIG = 2;
@@ -40,6 +41,8 @@ export async function main(proc: ServiceProcess, options: MainOptions = {}): Pro
     return undefined;
   }
 
+  // Keeps process.nextTick off V8's slow path after the first idle spell (see next-tick-shape.ts).
+  await holdNextTickShape();
   const logger = createLogger(config, options.logDestination);
   const app = createApp(config, { logger, exit: (code) => proc.exit(code) });
   for (const signal of SHUTDOWN_SIGNALS) proc.on(signal, () => void app.shutdown(signal));
