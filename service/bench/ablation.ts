@@ -18,7 +18,7 @@ import { STEPS } from './targets/ablation-steps';
 import { benchCommand } from './lib/image';
 import { instructionsOfEach } from './lib/instructions';
 import { type Row, conditionsNow, cpuMicrosPerRequest, measureRounds, roundsFromEnv, row } from './lib/measure';
-import { BUILT_BENCH, LoadGenerator, type StartOptions, compileBenchProcesses, request, start, stop } from './lib/processes';
+import { BUILT_BENCH, HOLD_NEXT_TICK, LoadGenerator, type StartOptions, compileBenchProcesses, request, start, stop } from './lib/processes';
 import { fmt, noiseVerdict, spread } from './lib/report';
 
 const ROUNDS = roundsFromEnv();
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const answerEnv = { ...env, APP_VERSION: 'bench', HEALTH_PATH: '/health', HEALTH_BODY: "OK I'm healthy", HEALTH_TYPE: 'text/plain; charset=utf-8', LOG_LEVEL: 'info' };
   const options = (index: number): StartOptions => ({
     name: `ablation step ${index}`,
-    args: [...nodeArgs, join(BUILT_BENCH, 'targets', 'restify-ablation.js')],
+    args: [...nodeArgs, ...HOLD_NEXT_TICK, join(BUILT_BENCH, 'targets', 'restify-ablation.js')],
     env: { ...answerEnv, ABLATION_STEP: String(index) },
   });
   const rows: Row[] = [];

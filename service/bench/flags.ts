@@ -1,9 +1,9 @@
 /**
  * Prices node flags and environment variables before they go into the image: the service as the
  * image runs it beside variants of it, every one under the same interleaved load (run.ts's
- * rounds, /health then /api/work), then settled RSS ten seconds after the load, CPU µs per
- * request against the image's command line within each round and, with BENCH_INSTRUCTIONS=1,
- * instructions per request under callgrind.
+ * rounds, /health then /api/work), then settled RSS (SETTLE_S after the load, once V8's memory
+ * reducer has run), CPU µs per request against the image's command line within each round and,
+ * with BENCH_INSTRUCTIONS=1, instructions per request under callgrind.
  *
  *   BENCH_FLAG_VARIANTS='[{"name":"semi 4","args":["--max-semi-space-size=4"],"env":{"MALLOC_ARENA_MAX":"2"}}]' \
  *     npm run bench:flags -w service

@@ -12,7 +12,8 @@
  * overrides NODE_OPTIONS; a variant of the service with BENCH_VARIANT_NODE_ARGS (default
  * --optimize-for-size) is measured beside it, to price a flag before it goes into the image.
  * BENCH_ROUNDS (8), BENCH_ROUND_SECONDS (3), BENCH_CONNECTIONS (100), BENCH_PIPELINING (10),
- * BENCH_WORK_QUERY ("" = /api/work with its defaults) and BENCH_PIN (0 = no taskset) shape the run.
+ * BENCH_WORK_QUERY ("" = /api/work with its defaults), BENCH_PIN (0 = no taskset) and
+ * BENCH_HOLD_NEXT_TICK (0 = the peers do not hold a nextTick entry) shape the run.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -22,8 +23,8 @@ import { REPO_ROOT } from '../../tests/support/repo';
 import { median } from '../../tests/support/stats';
 import { type MemoryReport } from './memory/probe';
 import { type ImageCommand, benchCommand, serviceLaunch } from './lib/image';
-import { type Conditions, type Row, type Rss, SETTLE_S, conditionsNow, coldStarts, instrumentation, measureRounds, roundsFromEnv, memoryOf, memoryStages, renderFigures, row, rssOf } from './lib/measure';
-import { BUILT_BENCH, HEALTH_PATH, LOAD_CPU, LoadGenerator, PIN, SERVICE_DIR, TARGET_CPU, type Target, compileBenchProcesses, request, start, stop } from './lib/processes';
+import { type Conditions, type Row, type Rss, SETTLE_S, conditionsNow, coldStarts, cpuMicrosPerRequest, instrumentation, measureRounds, roundsFromEnv, memoryOf, memoryStages, renderFigures, row, rssOf } from './lib/measure';
+import { BUILT_BENCH, HEALTH_PATH, HOLD_NEXT_TICK, LOAD_CPU, LoadGenerator, PIN, SERVICE_DIR, TARGET_CPU, type Target, compileBenchProcesses, request, start, stop } from './lib/processes';
 import { cpuRatio, fmt, goal, noiseVerdict, p99s, printLatencies, printMemory, printStacks, printTargets, ratio, spread, verdict } from './lib/report';
 
 const ROUNDS = roundsFromEnv();
@@ -32,6 +33,10 @@ const VARIANT_ARGS = (process.env.BENCH_VARIANT_NODE_ARGS ?? '--optimize-for-siz
 /** /metrics after this many requests over this many distinct unrouted URLs, rendered this many times. */
 const RENDER = { requests: 100_000, distinctUrls: 10_000, renders: 1_000 };
 const COLD_STARTS = 7;
+/** A reading of the service's memory this long after the load, before V8's memory reducer has run. */
+const EARLY_S = 10;
+/** Rounds of the service and its bare twin after the idle spell. */
+const AFTER_IDLE_ROUNDS = 4;
 const PROBE = ['--require', join(BUILT_BENCH, 'memory', 'probe.js')];
 
 /** The installed version of a package, wherever npm hoisted it. */
@@ -66,7 +71,7 @@ async function startTargets(command: ImageCommand, variantArgs: readonly string[
   const service = await start({ name: 'service', ...serviceLaunch(command, PROBE) });
   const health = await request(service.port, HEALTH_PATH);
   const peerEnv = { ...env, HEALTH_PATH, HEALTH_BODY: health.body, HEALTH_TYPE: health.contentType };
-  const peer = (name: string, script: string): Promise<Target> => start({ name, args: [...nodeArgs, join(BUILT_BENCH, 'targets', script)], env: peerEnv });
+  const peer = (name: string, script: string): Promise<Target> => start({ name, args: [...nodeArgs, ...HOLD_NEXT_TICK, join(BUILT_BENCH, 'targets', script)], env: peerEnv });
   const variant = variantArgs.length === 0 ? undefined : await start({ name: 'service variant', ...serviceLaunch(command, [...variantArgs, ...PROBE]) });
   const peers = {
     node: await peer('node:http hello world', 'node-hello.js'),
@@ -108,11 +113,13 @@ interface Results {
   readonly rows: Record<string, Row>;
   readonly afterLoad: ReadonlyMap<Target, Rss>;
   readonly settled: ReadonlyMap<Target, Rss>;
+  /** The service and its bare twin again, once V8's memory reducer has run in both. */
+  readonly afterIdle: { readonly service: Row; readonly bare: Row };
   readonly snapshots: readonly (readonly [string, MemoryReport])[];
   readonly counted: ReadonlyMap<Target, { series: number; counted: number }>;
 }
 
-/** The rounds, then memory as the load left it and as it settled, then what each instrumented app counted. */
+/** The rounds, memory as the load left it and as it settled, the service and its bare twin again after that idle spell, then what each instrumented app counted. */
 async function measureTargets(loader: LoadGenerator, targets: Targets, variantArgs: readonly string[]): Promise<Results> {
   const { service, variant, peers } = targets;
   const idle = await memoryOf(service);
@@ -121,22 +128,27 @@ async function measureTargets(loader: LoadGenerator, targets: Targets, variantAr
   const all = [service, ...Object.values(peers), ...(variant === undefined ? [] : [variant])];
   const afterLoad = new Map(all.map((target) => [target, rssOf(target)]));
   const serviceAfterLoad = await memoryOf(service);
-  await delay(SETTLE_S * 1000);
+  await delay(EARLY_S * 1000);
+  const early = await memoryOf(service);
+  await delay((SETTLE_S - EARLY_S) * 1000);
   const settled = new Map(all.map((target) => [target, rssOf(target)]));
+  const settledReport = await memoryOf(service);
+  const afterIdle = { service: row('(c) after the idle spell', service), bare: row('(b) after the idle spell', peers.restify) };
+  await measureRounds(loader, [afterIdle.service, afterIdle.bare], { ...ROUNDS, rounds: AFTER_IDLE_ROUNDS });
   const snapshots: [string, MemoryReport][] = [
     ['service idle, first request answered', idle],
     ['service right after the load', serviceAfterLoad],
-    [`service ${SETTLE_S} s later (settled)`, await memoryOf(service)],
-    ['service settled, then a full GC', await memoryOf(service, true)],
+    [`service ${EARLY_S} s later`, early],
+    [`service ${SETTLE_S} s later (settled)`, settledReport],
   ];
   if (variant !== undefined) snapshots.push([`variant (node ${variantArgs.join(' ')}) settled`, await memoryOf(variant)]);
   const instrumented = [service, peers.expressProm, peers.fastifyMetrics];
   const counted = new Map(await Promise.all(instrumented.map(async (target) => [target, await instrumentation(target)] as const)));
   await Promise.all(all.map((target) => stop(target)));
-  return { targets, rows, afterLoad, settled, snapshots, counted };
+  return { targets, rows, afterLoad, settled, afterIdle, snapshots, counted };
 }
 
-function printFigures({ targets, rows, afterLoad, settled, counted }: Results, variantArgs: readonly string[]): void {
+function printFigures({ targets, rows, afterLoad, settled, afterIdle, counted }: Results, variantArgs: readonly string[]): void {
   const { a, b, c, d, e, f, g, h, v, w } = rows as Record<string, Row> & Record<'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h', Row>;
   printTargets(Object.values(rows), settled);
   printStacks(
@@ -161,6 +173,11 @@ function printFigures({ targets, rows, afterLoad, settled, counted }: Results, v
     console.log(`| v/c (/health with ${flags} vs as the image runs it): req/s; by CPU time | ${spread(ratio(v, c), 2)}; ${spread(cpuRatio(v, c), 2)} | | |`);
     console.log(`| w/d (${WORK_PATH} with ${flags} vs as the image runs it): req/s; by CPU time | ${spread(ratio(w, d), 2)}; ${spread(cpuRatio(w, d), 2)} | | |`);
   }
+  const micros = (each: Row): string => fmt(median(cpuMicrosPerRequest(each)), 1);
+  console.log(
+    `| CPU µs per /health request after ${SETTLE_S} s idle (V8's memory reducer has run), median: service, bare twin; same before | ` +
+      `${micros(afterIdle.service)}, ${micros(afterIdle.bare)}; ${micros(c)}, ${micros(b)} | | c/b after: ${spread(cpuRatio(afterIdle.service, afterIdle.bare), 2)} |`,
+  );
   const rss = (target: Target | undefined, label: string): void => {
     const [now, later] = [afterLoad.get(target as Target), settled.get(target as Target)];
     if (now === undefined || later === undefined) return;

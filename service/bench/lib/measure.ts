@@ -9,7 +9,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type LoadFigures, type LoadOptions } from '../load';
 import { type Launch } from './image';
-import { type MemoryQuery, type MemoryReport } from '../memory/probe';
+import { type MemoryReport } from '../memory/probe';
 import { type MemoryStage } from '../memory/stages';
 import { BUILT_BENCH, HEALTH_PATH, type LoadGenerator, SERVICE_DIR, type Target, ask, request, start, stop } from './processes';
 
@@ -36,8 +36,14 @@ export interface Rss {
   readonly rssMb: number;
 }
 
-/** Idle time after the load before the "settled" RSS reading: what `ps` shows a minute later. */
-export const SETTLE_S = 10;
+/**
+ * Idle time after the load before the "settled" RSS reading. What the load grew (the young
+ * generation, V8's page pool) stays until V8's memory reducer runs a memory-reducing GC, and in a
+ * Node.js process that is its watchdog's doing: the reducer judges the allocation rate high even
+ * when idle, so it waits 100 s from the last full GC (`kWatchdogDelayMs`, V8's
+ * src/heap/memory-reducer.cc) and checks every 8 s (`--gc-memory-reducer-start-delay-ms`).
+ */
+export const SETTLE_S = 120;
 
 export function rssOf({ child }: Target): Rss {
   const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -46,7 +52,7 @@ export function rssOf({ child }: Target): Rss {
 }
 
 /** Asks the probe preloaded into a target (memory/probe.ts) where its memory is. */
-export const memoryOf = (target: Target, gc = false): Promise<MemoryReport> => ask<MemoryReport>(target.child, { gc } satisfies MemoryQuery);
+export const memoryOf = (target: Target): Promise<MemoryReport> => ask<MemoryReport>(target.child, {});
 
 export function memoryStages(nodeArgs: readonly string[], env: Readonly<Record<string, string>>): MemoryStage[] {
   const result = spawnSync(process.execPath, ['--expose-gc', ...nodeArgs, join(BUILT_BENCH, 'memory', 'stages.js')], {

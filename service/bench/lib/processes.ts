@@ -15,6 +15,11 @@ export const SERVICE_DIR = join(__dirname, '..', '..');
 export const BUILT = join(__dirname, '..', 'dist');
 export const BUILT_BENCH = join(BUILT, 'bench');
 export const HEALTH_PATH = '/health';
+/**
+ * node's arguments that make a target other than the service hold a nextTick entry as the service
+ * does (targets/hold-next-tick.ts); none with BENCH_HOLD_NEXT_TICK=0, to see what the hold is for.
+ */
+export const HOLD_NEXT_TICK = process.env.BENCH_HOLD_NEXT_TICK === '0' ? [] : ['--require', join(BUILT_BENCH, 'targets', 'hold-next-tick.js')];
 /** Where every target listens. */
 export const TARGET_HOST = '127.0.0.1';
 /** Only bounds a target that never comes up; nothing here asserts how fast anything starts. */

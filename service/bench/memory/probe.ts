@@ -5,13 +5,7 @@
  * bring a loader along and add its own megabytes to the figure it reports.
  */
 import { readFileSync } from 'node:fs';
-import { getHeapCodeStatistics, getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-
-export interface MemoryQuery {
-  /** Collect garbage (full GC) before measuring: how much of the heap is live. */
-  readonly gc: boolean;
-}
+import { getHeapCodeStatistics, getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 export interface MemoryReport {
   readonly rssMb: number;
@@ -40,12 +34,6 @@ function procMb(file: string, field: string): number {
   return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) / 1024;
 }
 
-function fullGc(): void {
-  // The documented way to reach gc() in a process started without --expose-gc.
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
-
 function report(): MemoryReport {
   const usage = process.memoryUsage();
   const code = getHeapCodeStatistics();
@@ -68,8 +56,7 @@ function report(): MemoryReport {
   };
 }
 
-process.on('message', (query: MemoryQuery) => {
-  if (query.gc) fullGc();
+process.on('message', () => {
   process.send?.(report());
 });
 // The IPC channel alone must not keep the service alive: it exits when it would have exited.
