@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as assert from 'uvu/assert';
 
 const SERVICE_DIR = join(__dirname, '..', '..');
 
@@ -48,4 +49,15 @@ export async function nextTickLiteralCaches(setup: string): Promise<string[]> {
     closeSync(out);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Asserts that after `setup` a memory-reducing GC leaves nextTick's literal caches monomorphic (none megamorphic). */
+export async function assertNextTickStaysFast(setup: string): Promise<void> {
+  const states = await nextTickLiteralCaches(setup);
+  assert.ok(states.length >= 3, `V8 printed no caches for the literal's symbol keys: ${states.join(', ')}`);
+  assert.equal(
+    states.filter((state) => state === 'MEGAMORPHIC'),
+    [],
+    `nextTick's literal caches after the GC: ${states.join(', ')}`,
+  );
 }
